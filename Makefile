@@ -1,0 +1,53 @@
+# The front door: `make demo` and `make test` do all the set-up on a fresh Debian 12.
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+PREFIX  ?= /usr/local
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build test unit cli demo golden golden-update bench install clean format asan
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Every test CI runs: unit, CLI, golden and bad-input tests.
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+cli: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L cli
+
+demo: build
+	@scripts/demo $(BUILD)/bin
+
+golden: build
+	@DJB_BIN=$(BUILD)/bin golden/run --check
+
+golden-update: build
+	@DJB_BIN=$(BUILD)/bin golden/run --update
+
+bench: build
+	@DJB_BIN=$(BUILD)/bin scripts/bench
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The unit and CLI tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDJB_SANITIZE=ON"
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan

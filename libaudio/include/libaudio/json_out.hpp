@@ -1,0 +1,33 @@
+// JSON output helpers. Documents are nlohmann::ordered_json so keys keep the order the
+// program writes them in, which keeps output byte-identical across runs.
+#pragma once
+
+#include <cmath>
+#include <iosfwd>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace audio {
+
+using Json = nlohmann::ordered_json;
+
+// Rounds seconds (or any value) to `decimals` places so printed JSON is short and stable.
+inline double round_to(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+inline double round_seconds(double seconds) {
+  return round_to(seconds, 3);
+}
+
+// Writes one compact JSON line and flushes (JSON Lines: one record per line).
+void write_json_line(std::ostream& out, const Json& doc);
+
+// The "input" record every document carries: path and SHA-256 (when known).
+Json input_record(const std::string& path, const std::string& sha256);
+
+// Parses a JSON document from a file or "-" (stdin). Throws Error(no_input / data).
+Json read_json_file(const std::string& path);
+
+}  // namespace audio

@@ -1,0 +1,32 @@
+// A progress bar on stderr for long work. Drawn only when enabled (see
+// cli::Tool::progress_enabled), redrawn at most ten times a second, erased by finish().
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace audio {
+
+class Progress {
+ public:
+  Progress(bool enabled, std::string label, double total = 0.0);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void set_label(std::string label);
+  void set_total(double total);  // 0 = unknown (shows an amount instead of a percentage)
+  void update(double done);
+  void finish();
+
+ private:
+  void draw();
+  bool enabled_;
+  std::string label_;
+  double total_;
+  double done_ = 0.0;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace audio

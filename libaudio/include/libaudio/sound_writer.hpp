@@ -1,0 +1,40 @@
+// Writing WAV (16/24-bit PCM, 32-bit float) and FLAC (16/24-bit) through libsndfile,
+// atomically: samples go to a temporary file beside the target, which commit() renames
+// into place. Destroying an uncommitted writer removes the temporary. Float samples
+// outside [-1, 1] are clipped, never wrapped.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace audio {
+
+enum class SampleFormat { pcm16, pcm24, float32 };
+enum class Container { wav, flac };
+
+// The container for an output path's extension (.wav, .flac; case-insensitive).
+// Throws Error(usage) for anything else.
+Container container_for_path(const std::string& path);
+
+// Parses "16", "24", "32f"/"float" for --bits style options. Throws Error(usage).
+SampleFormat parse_sample_format(const std::string& text);
+
+class SoundWriter {
+ public:
+  SoundWriter(const std::string& path, int sample_rate, int channels, SampleFormat format,
+              Container container);
+  ~SoundWriter();
+  SoundWriter(const SoundWriter&) = delete;
+  SoundWriter& operator=(const SoundWriter&) = delete;
+
+  void write(const float* interleaved, std::size_t frames);  // throws Error(io)
+  void commit();                                             // close and rename into place
+  std::size_t frames_written() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace audio

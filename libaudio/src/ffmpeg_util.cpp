@@ -1,0 +1,142 @@
+#include "ffmpeg_util.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "libaudio/error.hpp"
+
+namespace audio::ff {
+
+std::string error_text(int averror) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(averror, buf, sizeof buf);
+  std::string s = buf;
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+void init_logging() {
+  static std::once_flag once;
+  std::call_once(
+      once, [] { av_log_set_level(std::getenv("DJB_FFMPEG_LOG") ? AV_LOG_INFO : AV_LOG_QUIET); });
+}
+
+FormatPtr open_input(const std::string& path) {
+  init_logging();
+  if (path != "-") {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) {
+      throw Error(Exit::no_input, path, errno == ENOENT ? "no such file" : errno_text(errno));
+    }
+    if (S_ISDIR(st.st_mode)) throw Error(Exit::no_input, path, "is a directory");
+    if (access(path.c_str(), R_OK) != 0) throw Error(Exit::no_input, path, "permission denied");
+    if (S_ISREG(st.st_mode) && st.st_size == 0) throw Error(Exit::data, path, "empty file");
+  }
+  // "file:" keeps a path with a colon in it from being taken for a protocol.
+  const std::string url = path == "-" ? "pipe:0" : "file:" + path;
+  AVFormatContext* raw = nullptr;
+  int rc = avformat_open_input(&raw, url.c_str(), nullptr, nullptr);
+  if (rc < 0) {
+    if (rc == AVERROR(ENOENT)) throw Error(Exit::no_input, path, "no such file");
+    if (rc == AVERROR(EACCES)) throw Error(Exit::no_input, path, "permission denied");
+    if (path == "-" && rc == AVERROR_EOF) throw Error(Exit::data, path, "empty input");
+    throw Error(Exit::data, path, "not a media file (" + error_text(rc) + ")");
+  }
+  FormatPtr fmt(raw);
+  rc = avformat_find_stream_info(fmt.get(), nullptr);
+  if (rc < 0) throw Error(Exit::data, path, "cannot read stream info (" + error_text(rc) + ")");
+  return fmt;
+}
+
+AudioInfo describe_audio(AVFormatContext* fmt, const std::string& path, int wanted) {
+  int index = wanted;
+  if (wanted >= 0) {
+    if (wanted >= static_cast<int>(fmt->nb_streams) ||
+        fmt->streams[wanted]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) {
+      throw Error(Exit::usage, path,
+                  "stream " + std::to_string(wanted) + " is not an audio stream");
+    }
+  } else {
+    index = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (index < 0) throw Error(Exit::data, path, "no audio stream (not an audio file)");
+  }
+  const AVStream* st = fmt->streams[index];
+  const AVCodecParameters* par = st->codecpar;
+  AudioInfo info;
+  info.path = path;
+  info.container = fmt->iformat ? fmt->iformat->name : "";
+  info.codec = avcodec_get_name(par->codec_id);
+  info.stream_index = index;
+  info.sample_rate = par->sample_rate;
+  info.channels = par->ch_layout.nb_channels;
+  info.bit_rate = par->bit_rate;
+  if (info.sample_rate <= 0 || info.channels <= 0) {
+    throw Error(Exit::data, path, "audio stream has no sample rate or channels");
+  }
+  if (info.container == "wav" && wav_is_truncated(path)) {
+    throw Error(Exit::data, path,
+                "truncated: the WAV header promises more data than the file holds");
+  }
+  const AVCodecDescriptor* desc = avcodec_descriptor_get(par->codec_id);
+  info.lossless =
+      desc && (desc->props & AV_CODEC_PROP_LOSSLESS) && !(desc->props & AV_CODEC_PROP_LOSSY);
+  if (info.lossless) {
+    info.bits_per_sample =
+        par->bits_per_raw_sample > 0 ? par->bits_per_raw_sample : par->bits_per_coded_sample;
+  }
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    const AVStream* s = fmt->streams[i];
+    if (s->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+        !(s->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
+      info.has_video = true;
+    }
+  }
+  if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
+    info.duration = static_cast<double>(st->duration) * av_q2d(st->time_base);
+    // Lossless lengths from the container (FLAC STREAMINFO, WAV data size) are exact;
+    // a lossy one is exact only when the container states it (Xing/LAME frame count).
+    if (info.lossless || fmt->duration_estimation_method == AVFMT_DURATION_FROM_STREAM) {
+      info.frames = av_rescale_q(st->duration, st->time_base, AVRational{1, info.sample_rate});
+    }
+  } else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0) {
+    info.duration = static_cast<double>(fmt->duration) / AV_TIME_BASE;
+  }
+  return info;
+}
+
+bool wav_is_truncated(const std::string& path) {
+  if (path == "-") return false;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, std::fclose);
+  unsigned char hdr[12];
+  if (std::fread(hdr, 1, 12, f) != 12 || std::memcmp(hdr, "RIFF", 4) != 0 ||
+      std::memcmp(hdr + 8, "WAVE", 4) != 0) {
+    return false;
+  }
+  std::fseek(f, 0, SEEK_END);
+  const long file_size = std::ftell(f);
+  long pos = 12;
+  while (pos + 8 <= file_size) {
+    unsigned char ch[8];
+    std::fseek(f, pos, SEEK_SET);
+    if (std::fread(ch, 1, 8, f) != 8) return false;
+    const std::uint32_t size =
+        ch[4] | (ch[5] << 8) | (ch[6] << 16) | (static_cast<std::uint32_t>(ch[7]) << 24);
+    if (std::memcmp(ch, "data", 4) == 0) {
+      // 0 and 0xFFFFFFFF mean "unknown" (streamed WAV); anything else must fit the file.
+      if (size == 0 || size == 0xFFFFFFFFu) return false;
+      return pos + 8 + static_cast<long>(size) > file_size;
+    }
+    pos += 8 + static_cast<long>(size) + (size & 1);
+  }
+  return false;
+}
+
+}  // namespace audio::ff

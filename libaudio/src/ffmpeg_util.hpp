@@ -1,0 +1,57 @@
+// Private helpers for the FFmpeg-based modules: RAII owners of libav* objects, error text,
+// opening an input with our error mapping. Not part of libaudio's public API.
+#pragma once
+
+#include <memory>
+#include <string>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avutil.h>
+#include <libswresample/swresample.h>
+}
+
+#include "libaudio/decoder.hpp"
+
+namespace audio::ff {
+
+struct FormatCloser {
+  void operator()(AVFormatContext* p) const { avformat_close_input(&p); }
+};
+struct CodecFree {
+  void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
+};
+struct FrameFree {
+  void operator()(AVFrame* p) const { av_frame_free(&p); }
+};
+struct PacketFree {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct SwrFree {
+  void operator()(SwrContext* p) const { swr_free(&p); }
+};
+using FormatPtr = std::unique_ptr<AVFormatContext, FormatCloser>;
+using CodecPtr = std::unique_ptr<AVCodecContext, CodecFree>;
+using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
+using PacketPtr = std::unique_ptr<AVPacket, PacketFree>;
+using SwrPtr = std::unique_ptr<SwrContext, SwrFree>;
+
+std::string error_text(int averror);
+
+// Silences FFmpeg's own logging (we report errors ourselves) unless DJB_FFMPEG_LOG is set.
+void init_logging();
+
+// Checks the path (exists, readable, not a directory, not empty), opens it with FFmpeg and
+// reads the stream info. "-" is stdin. Throws audio::Error.
+FormatPtr open_input(const std::string& path);
+
+// Picks the audio stream (`wanted` = -1: FFmpeg's best) and describes it. Throws Error(data)
+// when there is none, Error(usage) when `wanted` is not an audio stream.
+AudioInfo describe_audio(AVFormatContext* fmt, const std::string& path, int wanted);
+
+// True when `path` is a RIFF/WAVE file whose data chunk claims more bytes than the file
+// holds. FFmpeg silently clamps such a length to the file size, so we check it ourselves.
+bool wav_is_truncated(const std::string& path);
+
+}  // namespace audio::ff

@@ -1,0 +1,127 @@
+#include "libaudio/sound_writer.hpp"
+
+#include <sndfile.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <vector>
+
+#include "libaudio/atomic_file.hpp"
+#include "libaudio/error.hpp"
+
+namespace audio {
+
+Container container_for_path(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".wav") return Container::wav;
+  if (ext == ".flac") return Container::flac;
+  throw Error(Exit::usage, path, "unknown output type '" + ext + "' (use .wav or .flac)");
+}
+
+SampleFormat parse_sample_format(const std::string& text) {
+  if (text == "16") return SampleFormat::pcm16;
+  if (text == "24") return SampleFormat::pcm24;
+  if (text == "32f" || text == "float" || text == "32") return SampleFormat::float32;
+  throw Error(Exit::usage, "--bits", "'" + text + "' is not one of 16, 24, 32f");
+}
+
+struct SoundWriter::Impl {
+  struct SfClose {
+    void operator()(SNDFILE* f) const { sf_close(f); }
+  };
+  std::unique_ptr<AtomicFile> file;
+  std::unique_ptr<SNDFILE, SfClose> sf;
+  std::size_t frames = 0;
+  SampleFormat format = SampleFormat::pcm16;
+  int channels = 0;
+  std::vector<int> ints;  // quantised samples, left-justified in 32 bits
+};
+
+namespace {
+// Quantises float samples ourselves rather than through libsndfile, whose WAV and FLAC paths
+// round differently: the same samples must give the same PCM in either container. The
+// convention is FFmpeg's and SoX's: scale by 2^(bits-1), round to nearest, clip.
+void quantise(const float* in, std::size_t n, int bits, std::vector<int>& out) {
+  out.resize(n);
+  const double scale = std::ldexp(1.0, bits - 1);
+  const double lo = -scale, hi = scale - 1;
+  const int shift = 32 - bits;
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = std::nearbyint(static_cast<double>(in[i]) * scale);
+    v = v < lo ? lo : (v > hi ? hi : v);
+    if (std::isnan(v)) v = 0;
+    out[i] = static_cast<int>(static_cast<unsigned>(static_cast<int>(v)) << shift);
+  }
+}
+}  // namespace
+
+SoundWriter::SoundWriter(const std::string& path, int sample_rate, int channels,
+                         SampleFormat format, Container container)
+    : impl_(std::make_unique<Impl>()) {
+  if (container == Container::flac && format == SampleFormat::float32) {
+    throw Error(Exit::usage, path, "FLAC cannot hold float samples (use --bits 16 or 24)");
+  }
+  if (sample_rate <= 0 || channels <= 0) {
+    throw Error(Exit::usage, path, "invalid sample rate or channel count");
+  }
+  SF_INFO sfi{};
+  sfi.samplerate = sample_rate;
+  sfi.channels = channels;
+  sfi.format = container == Container::wav ? SF_FORMAT_WAV : SF_FORMAT_FLAC;
+  switch (format) {
+    case SampleFormat::pcm16:
+      sfi.format |= SF_FORMAT_PCM_16;
+      break;
+    case SampleFormat::pcm24:
+      sfi.format |= SF_FORMAT_PCM_24;
+      break;
+    case SampleFormat::float32:
+      sfi.format |= SF_FORMAT_FLOAT;
+      break;
+  }
+  if (!sf_format_check(&sfi)) throw Error(Exit::usage, path, "unsupported output format");
+  impl_->file = std::make_unique<AtomicFile>(path);
+  SNDFILE* raw = sf_open_fd(impl_->file->fd(), SFM_WRITE, &sfi, SF_FALSE);
+  if (!raw)
+    throw Error(Exit::cant_create, path, std::string("cannot write: ") + sf_strerror(nullptr));
+  impl_->sf.reset(raw);
+  impl_->format = format;
+  impl_->channels = channels;
+}
+
+SoundWriter::~SoundWriter() = default;
+
+void SoundWriter::write(const float* interleaved, std::size_t frames) {
+  if (!impl_->sf) throw Error(Exit::software, impl_->file->target(), "write after commit");
+  sf_count_t n;
+  if (impl_->format == SampleFormat::float32) {
+    n = sf_writef_float(impl_->sf.get(), interleaved, static_cast<sf_count_t>(frames));
+  } else {
+    quantise(interleaved, frames * static_cast<std::size_t>(impl_->channels),
+             impl_->format == SampleFormat::pcm16 ? 16 : 24, impl_->ints);
+    n = sf_writef_int(impl_->sf.get(), impl_->ints.data(), static_cast<sf_count_t>(frames));
+  }
+  if (n != static_cast<sf_count_t>(frames)) {
+    throw Error(Exit::io, impl_->file->target(),
+                std::string("write failed: ") + sf_strerror(impl_->sf.get()));
+  }
+  impl_->frames += frames;
+}
+
+void SoundWriter::commit() {
+  if (impl_->sf) {
+    int rc = sf_close(impl_->sf.release());
+    if (rc != 0) throw Error(Exit::io, impl_->file->target(), "write failed while closing");
+  }
+  impl_->file->commit();
+}
+
+std::size_t SoundWriter::frames_written() const {
+  return impl_->frames;
+}
+
+}  // namespace audio

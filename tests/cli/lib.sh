@@ -1,0 +1,78 @@
+# Shared helpers for the CLI tests (bash). Source it from a tests/cli/*_test.sh script:
+#   . "$(dirname "$0")/lib.sh"
+# Provides: $BIN (built programs), $SYNTH, $WORK (scratch dir, removed at exit),
+#   run CMD...            runs CMD, captures $OUT, $ERR, $RC
+#   expect_rc N           the last run exited N
+#   expect_out_has TEXT / expect_err_has TEXT / expect_out_empty / expect_err_empty
+#   expect_one_line_err   stderr is exactly one line that starts with "PROGRAM: "
+#   expect_file F / expect_no_file F
+#   check NAME CONDITION  a named assertion on a shell condition (e.g. check "x" '[ 1 = 1 ]')
+#   finish                prints "N passed, N failed" and exits non-zero on any failure
+set -u
+BIN="${DJB_BIN:?DJB_BIN must name the directory of the built programs}"
+SYNTH="$BIN/synth"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/djb-cli-XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+PASSED=0
+FAILED=0
+CURRENT="(setup)"
+OUT=""
+ERR=""
+RC=0
+
+# Names the case the following assertions belong to.
+case_() { CURRENT="$*"; }
+
+_pass() { PASSED=$((PASSED + 1)); }
+_fail() {
+  FAILED=$((FAILED + 1))
+  echo "FAIL [$CURRENT]: $*" >&2
+  echo "  rc=$RC stdout=$(printf '%s' "$OUT" | head -c 300)" >&2
+  echo "  stderr=$(printf '%s' "$ERR" | head -c 300)" >&2
+}
+
+run() {
+  local o e
+  o="$WORK/.out"; e="$WORK/.err"
+  "$@" >"$o" 2>"$e" </dev/null
+  RC=$?
+  OUT="$(cat "$o")"; ERR="$(cat "$e")"
+}
+
+# Like run, but feeds FILE on stdin: run_stdin FILE CMD...
+run_stdin() {
+  local in="$1"; shift
+  local o e
+  o="$WORK/.out"; e="$WORK/.err"
+  "$@" >"$o" 2>"$e" <"$in"
+  RC=$?
+  OUT="$(cat "$o")"; ERR="$(cat "$e")"
+}
+
+expect_rc() { if [ "$RC" -eq "$1" ]; then _pass; else _fail "expected exit $1, got $RC"; fi; }
+expect_out_has() { if grep -qF -- "$1" <<<"$OUT"; then _pass; else _fail "stdout lacks '$1'"; fi; }
+expect_err_has() { if grep -qF -- "$1" <<<"$ERR"; then _pass; else _fail "stderr lacks '$1'"; fi; }
+expect_out_empty() { if [ -z "$OUT" ]; then _pass; else _fail "stdout not empty"; fi; }
+expect_err_empty() { if [ -z "$ERR" ]; then _pass; else _fail "stderr not empty"; fi; }
+expect_one_line_err() {
+  local prog="$1" n
+  n=$(printf '%s\n' "$ERR" | grep -c .)
+  if [ "$n" -eq 1 ] && [[ "$ERR" == "$prog: "* ]]; then _pass; else _fail "stderr is not one '$prog: ' line"; fi
+}
+expect_file() { if [ -s "$1" ]; then _pass; else _fail "file $1 missing or empty"; fi; }
+expect_no_file() { if [ ! -e "$1" ]; then _pass; else _fail "file $1 should not exist"; fi; }
+# No temporary files left behind in a directory (the .NAME.XXXXXX files of atomic writes).
+expect_no_temps() {
+  local left
+  left=$(find "$1" -maxdepth 1 -name '.*.??????' 2>/dev/null | head -1)
+  if [ -z "$left" ]; then _pass; else _fail "temporary file left behind: $left"; fi
+}
+check() {
+  local name="$1"; shift
+  if eval "$*"; then _pass; else _fail "$name: $*"; fi
+}
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}

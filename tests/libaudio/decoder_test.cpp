@@ -1,0 +1,132 @@
+#include "libaudio/decoder.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "libaudio/error.hpp"
+#include "libaudio/sound_writer.hpp"
+#include "synth/synth.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using audio::Decoder;
+using audio::Exit;
+
+std::string write_fixture(const testutil::TempDir& dir, const std::string& name,
+                          const synth::Audio& a,
+                          audio::SampleFormat fmt = audio::SampleFormat::pcm16) {
+  std::string path = dir / name;
+  audio::SoundWriter w(path, a.rate, a.channels, fmt, audio::container_for_path(path));
+  w.write(a.samples.data(), a.frames());
+  w.commit();
+  return path;
+}
+
+std::vector<float> decode_all(Decoder& d) {
+  std::vector<float> all, buf(1000 * static_cast<std::size_t>(d.channels()));
+  while (std::size_t n = d.read(buf.data(), 1000)) {
+    all.insert(all.end(), buf.begin(),
+               buf.begin() + static_cast<long>(n * static_cast<std::size_t>(d.channels())));
+  }
+  return all;
+}
+
+Exit error_code_of(const std::string& path) {
+  try {
+    Decoder d(path);
+    decode_all(d);
+  } catch (const audio::Error& e) {
+    return e.code();
+  }
+  return Exit::ok;
+}
+
+TEST(Decoder, WavAndFlacDecodeToTheSameSamples) {
+  testutil::TempDir dir;
+  auto tone = synth::sine(1000, 1.0, 44100, 2, 0.5);
+  auto wav = write_fixture(dir, "t.wav", tone);
+  auto flac = write_fixture(dir, "t.flac", tone);
+  Decoder a(wav), b(flac);
+  EXPECT_EQ(a.info().codec, "pcm_s16le");
+  EXPECT_EQ(b.info().codec, "flac");
+  EXPECT_TRUE(a.info().lossless);
+  EXPECT_EQ(a.info().frames, 44100);
+  auto sa = decode_all(a), sb = decode_all(b);
+  ASSERT_EQ(sa.size(), 88200u);
+  EXPECT_EQ(sa, sb);
+  // 16-bit quantisation of the 0.5 sine: within half an LSB.
+  for (std::size_t i = 0; i < sa.size(); i += 97) EXPECT_NEAR(sa[i], tone.samples[i], 1.0 / 32768);
+}
+
+TEST(Decoder, ResamplesAndDownmixes) {
+  testutil::TempDir dir;
+  auto path = write_fixture(dir, "t.wav", synth::sine(440, 2.0, 48000, 2, 0.5));
+  audio::DecodeOptions opt;
+  opt.sample_rate = 16000;
+  opt.channels = 1;
+  Decoder d(path, opt);
+  EXPECT_EQ(d.sample_rate(), 16000);
+  EXPECT_EQ(d.channels(), 1);
+  auto s = decode_all(d);
+  EXPECT_NEAR(static_cast<double>(s.size()), 32000.0, 2.0);
+  // Identical channels downmix to a sine of about the same or a fixed-scaled amplitude.
+  float peak = 0;
+  for (float v : s) peak = std::max(peak, std::fabs(v));
+  EXPECT_GT(peak, 0.3f);
+  EXPECT_LT(peak, 0.75f);
+}
+
+TEST(Decoder, ReadsInSmallChunksWithoutLosingSamples) {
+  testutil::TempDir dir;
+  auto path = write_fixture(dir, "t.wav", synth::white_noise(0.5, 22050, 1, 0.5, 7),
+                            audio::SampleFormat::float32);
+  Decoder d(path);
+  std::size_t total = 0;
+  float buf[7];
+  while (std::size_t n = d.read(buf, 7)) total += n;
+  EXPECT_EQ(total, 11025u);
+  EXPECT_EQ(d.frames_read(), 11025);
+}
+
+TEST(Decoder, MissingFileIsNoInput) {
+  EXPECT_EQ(error_code_of("/nonexistent/x.wav"), Exit::no_input);
+}
+
+TEST(Decoder, DirectoryIsNoInput) {
+  testutil::TempDir dir;
+  EXPECT_EQ(error_code_of(dir.path().string()), Exit::no_input);
+}
+
+TEST(Decoder, EmptyAndTextFilesAreDataErrors) {
+  testutil::TempDir dir;
+  std::ofstream(dir / "empty.wav").close();
+  std::ofstream(dir / "text.mp3") << "this is not audio at all, just some words\n";
+  EXPECT_EQ(error_code_of(dir / "empty.wav"), Exit::data);
+  EXPECT_EQ(error_code_of(dir / "text.mp3"), Exit::data);
+}
+
+TEST(Decoder, TruncatedWavIsDataError) {
+  testutil::TempDir dir;
+  auto path = write_fixture(dir, "t.wav", synth::sine(440, 2.0, 44100, 2, 0.5));
+  std::filesystem::resize_file(path, 100000);
+  EXPECT_EQ(error_code_of(path), Exit::data);
+}
+
+TEST(Decoder, ProbeDescribesTheStream) {
+  testutil::TempDir dir;
+  auto path = write_fixture(dir, "t.flac", synth::sine(440, 1.5, 48000, 1, 0.5),
+                            audio::SampleFormat::pcm24);
+  auto info = audio::probe_audio(path);
+  EXPECT_EQ(info.container, "flac");
+  EXPECT_EQ(info.sample_rate, 48000);
+  EXPECT_EQ(info.channels, 1);
+  EXPECT_EQ(info.bits_per_sample, 24);
+  EXPECT_NEAR(info.duration, 1.5, 1e-6);
+  EXPECT_FALSE(info.has_video);
+}
+
+}  // namespace

@@ -1,0 +1,302 @@
+#include "synth/synth.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace synth {
+namespace {
+
+constexpr double kTwoPi = 6.283185307179586;
+
+struct Rng {
+  std::uint64_t s;
+  explicit Rng(std::uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
+  double uniform() {  // [-1, 1)
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return static_cast<double>(s >> 11) / static_cast<double>(1ull << 52) - 1.0;
+  }
+};
+
+double midi_to_hz(double note) {
+  return 440.0 * std::pow(2.0, (note - 69.0) / 12.0);
+}
+
+// Adds a mono event into a stereo buffer at frame `start`, panned (-1 left .. 1 right).
+template <typename Gen>
+void add_event(Audio& out, std::size_t start, std::size_t length, double pan, Gen gen) {
+  const double l = std::sqrt(0.5 * (1.0 - pan)), r = std::sqrt(0.5 * (1.0 + pan));
+  const std::size_t frames = out.frames();
+  for (std::size_t i = 0; i < length && start + i < frames; ++i) {
+    const double v = gen(static_cast<double>(i) / out.rate);
+    out.samples[2 * (start + i)] += static_cast<float>(v * l);
+    out.samples[2 * (start + i) + 1] += static_cast<float>(v * r);
+  }
+}
+
+const int kMajor[7] = {0, 2, 4, 5, 7, 9, 11};
+const int kMinor[7] = {0, 2, 3, 5, 7, 8, 10};
+
+// Scale degree (0-based, may exceed 6) to a semitone offset from the tonic.
+int degree_semitones(const Key& key, int degree) {
+  const int* scale = key.minor ? kMinor : kMajor;
+  int octave = degree / 7, d = degree % 7;
+  if (d < 0) {
+    d += 7;
+    --octave;
+  }
+  return scale[d] + 12 * octave;
+}
+
+struct Layers {
+  bool kick, hats, snare, bass, chords, lead;
+};
+
+Layers layers_for(const std::string& label) {
+  if (label == "intro") return {true, true, false, false, false, false};
+  if (label == "build") return {true, true, true, true, false, false};
+  if (label == "drop" || label == "chorus") return {true, true, true, true, true, true};
+  if (label == "breakdown" || label == "bridge") return {false, false, false, false, true, true};
+  if (label == "verse") return {true, true, true, true, true, false};
+  if (label == "outro") return {true, true, false, true, false, false};
+  return {true, true, true, true, true, true};
+}
+
+}  // namespace
+
+Audio sine(double freq, double seconds, int rate, int channels, double amp) {
+  Audio a;
+  a.rate = rate;
+  a.channels = channels;
+  const auto n = static_cast<std::size_t>(std::llround(seconds * rate));
+  a.samples.resize(n * static_cast<std::size_t>(channels));
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v =
+        static_cast<float>(amp * std::sin(kTwoPi * freq * static_cast<double>(i) / rate));
+    for (int c = 0; c < channels; ++c)
+      a.samples[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = v;
+  }
+  return a;
+}
+
+Audio white_noise(double seconds, int rate, int channels, double amp, std::uint64_t seed) {
+  Audio a;
+  a.rate = rate;
+  a.channels = channels;
+  Rng rng(seed);
+  a.samples.resize(static_cast<std::size_t>(std::llround(seconds * rate)) *
+                   static_cast<std::size_t>(channels));
+  for (float& s : a.samples) s = static_cast<float>(amp * rng.uniform());
+  return a;
+}
+
+Audio clicks(double bpm, double seconds, int rate, double offset, double amp) {
+  Audio a;
+  a.rate = rate;
+  a.channels = 1;
+  a.samples.assign(static_cast<std::size_t>(std::llround(seconds * rate)), 0.0f);
+  const double period = 60.0 / bpm;
+  const auto len = static_cast<std::size_t>(0.01 * rate);
+  for (double t = offset; t < seconds; t += period) {
+    const auto start = static_cast<std::size_t>(std::llround(t * rate));
+    for (std::size_t i = 0; i < len && start + i < a.samples.size(); ++i) {
+      const double x = static_cast<double>(i) / rate;
+      a.samples[start + i] +=
+          static_cast<float>(amp * std::exp(-x * 600.0) * std::sin(kTwoPi * 2000.0 * x));
+    }
+  }
+  return a;
+}
+
+std::string Key::name() const {
+  static const char* names[12] = {"C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"};
+  return std::string(names[((tonic % 12) + 12) % 12]) + (minor ? " minor" : " major");
+}
+
+Key parse_key(const std::string& text) {
+  if (text.empty()) throw std::invalid_argument("empty key");
+  static const int base[7] = {9, 11, 0, 2, 4, 5, 7};  // A B C D E F G
+  char letter = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  if (letter < 'A' || letter > 'G') throw std::invalid_argument("bad key: " + text);
+  Key k;
+  k.tonic = base[letter - 'A'];
+  std::size_t i = 1;
+  if (i < text.size() && (text[i] == '#' || text[i] == 'b')) {
+    k.tonic += text[i] == '#' ? 1 : -1;
+    ++i;
+  }
+  k.tonic = (k.tonic + 12) % 12;
+  std::string rest = text.substr(i);
+  rest.erase(std::remove(rest.begin(), rest.end(), ' '), rest.end());
+  if (rest == "m" || rest == "min" || rest == "minor") {
+    k.minor = true;
+  } else if (rest.empty() || rest == "maj" || rest == "major" || rest == "M") {
+    k.minor = false;
+  } else {
+    throw std::invalid_argument("bad key: " + text);
+  }
+  return k;
+}
+
+std::vector<Section> parse_sections(const std::string& text) {
+  std::vector<Section> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto colon = item.find(':');
+    if (colon == std::string::npos)
+      throw std::invalid_argument("section needs label:bars: " + item);
+    Section s{item.substr(0, colon), std::stoi(item.substr(colon + 1))};
+    if (s.bars <= 0 || s.bars > 1000) throw std::invalid_argument("bad bar count: " + item);
+    out.push_back(s);
+  }
+  if (out.empty()) throw std::invalid_argument("no sections");
+  return out;
+}
+
+Stems render_stems(const TrackSpec& spec) {
+  int total_bars = 0;
+  for (const auto& s : spec.sections) total_bars += s.bars;
+  const double beat = 60.0 / spec.bpm;
+  const double seconds = spec.lead_in + total_bars * 4 * beat + 1.0;  // 1 s tail for decays
+  const auto frames = static_cast<std::size_t>(std::llround(seconds * spec.rate));
+  Stems st;
+  for (Audio* a : {&st.drums, &st.bass, &st.chords, &st.lead}) {
+    a->rate = spec.rate;
+    a->channels = 2;
+    a->samples.assign(frames * 2, 0.0f);
+  }
+  Rng rng(spec.seed);
+  auto at = [&](double t) { return static_cast<std::size_t>(std::llround(t * spec.rate)); };
+  // i - VI - III - VII in minor, I - V - vi - IV in major (scale degrees, 0-based).
+  const int prog_minor[4] = {0, 5, 2, 6};
+  const int prog_major[4] = {0, 4, 5, 3};
+  const int* prog = spec.key.minor ? prog_minor : prog_major;
+  const double tonic_midi = 36 + spec.key.tonic;  // bass octave
+
+  int bar_index = 0;
+  for (const auto& section : spec.sections) {
+    const Layers L = layers_for(section.label);
+    for (int b = 0; b < section.bars; ++b, ++bar_index) {
+      const double bar_t = spec.lead_in + bar_index * 4 * beat;
+      const int chord_degree = prog[bar_index % 4];
+      for (int q = 0; q < 4; ++q) {
+        const double t = bar_t + q * beat;
+        if (L.kick) {
+          // Downbeats get a slightly stronger kick: a real but subtle accent.
+          const double amp = q == 0 ? 0.95 : 0.8;
+          add_event(st.drums, at(t), at(0.35), 0.0, [amp](double x) {
+            const double f = 50.0 + 100.0 * std::exp(-x * 30.0);
+            return amp * std::exp(-x * 9.0) * std::sin(kTwoPi * f * x);
+          });
+        }
+        if (L.snare && (q == 1 || q == 3)) {
+          std::vector<double> noise(static_cast<std::size_t>(at(0.2)));
+          for (auto& v : noise) v = rng.uniform();
+          add_event(st.drums, at(t), noise.size(), 0.1, [&](double x) {
+            const auto i = static_cast<std::size_t>(x * spec.rate);
+            return std::exp(-x * 22.0) * (0.35 * noise[std::min(i, noise.size() - 1)] +
+                                          0.3 * std::sin(kTwoPi * 190.0 * x));
+          });
+        }
+        if (L.hats) {
+          std::vector<double> noise(static_cast<std::size_t>(at(0.05)) + 1);
+          double prev = 0;
+          for (auto& v : noise) {  // first difference: a crude high-pass
+            double w = rng.uniform();
+            v = w - prev;
+            prev = w;
+          }
+          add_event(st.drums, at(t + beat / 2), noise.size(), -0.3, [&](double x) {
+            const auto i = static_cast<std::size_t>(x * spec.rate);
+            return 0.18 * std::exp(-x * 60.0) * noise[std::min(i, noise.size() - 1)];
+          });
+        }
+        if (L.bass) {
+          for (int e = 0; e < 2; ++e) {
+            const double note =
+                tonic_midi + degree_semitones(spec.key, chord_degree) + (e == 1 ? 12 : 0);
+            const double f = midi_to_hz(note);
+            add_event(st.bass, at(t + e * beat / 2), at(beat / 2 * 0.9), 0.0, [f](double x) {
+              const double env = std::min(1.0, x * 200.0) * std::exp(-x * 3.0);
+              return 0.45 * env *
+                     (std::sin(kTwoPi * f * x) + 0.3 * std::sin(2 * kTwoPi * f * x) +
+                      0.12 * std::sin(3 * kTwoPi * f * x));
+            });
+          }
+        }
+      }
+      if (L.chords) {
+        for (int v = 0; v < 3; ++v) {
+          const double note =
+              60 + spec.key.tonic + degree_semitones(spec.key, chord_degree + 2 * v);
+          const double f = midi_to_hz(note);
+          const double pan = (v - 1) * 0.4;
+          add_event(st.chords, at(bar_t), at(4 * beat), pan, [f, beat](double x) {
+            const double env = std::min(1.0, x * 20.0) * std::min(1.0, (4 * beat - x) * 20.0);
+            return 0.12 * env * (std::sin(kTwoPi * f * x) + 0.25 * std::sin(2 * kTwoPi * f * x));
+          });
+        }
+      }
+      if (L.lead) {
+        static const int pattern[8] = {0, 2, 4, 7, 4, 2, 4, 6};
+        for (int s = 0; s < 8; ++s) {
+          const double note =
+              72 + spec.key.tonic + degree_semitones(spec.key, chord_degree + pattern[s]);
+          const double f = midi_to_hz(note);
+          add_event(st.lead, at(bar_t + s * beat / 2), at(beat / 2 * 0.8), 0.25, [f](double x) {
+            const double env = std::min(1.0, x * 300.0) * std::exp(-x * 6.0);
+            return 0.2 * env * std::sin(kTwoPi * f * x + 0.8 * std::sin(kTwoPi * 2 * f * x));
+          });
+        }
+      }
+    }
+  }
+  return st;
+}
+
+Audio render_track(const TrackSpec& spec) {
+  Stems st = render_stems(spec);
+  Audio out = st.drums;
+  for (std::size_t i = 0; i < out.samples.size(); ++i) {
+    out.samples[i] = 0.5f * (st.drums.samples[i] + st.bass.samples[i] + st.chords.samples[i] +
+                             st.lead.samples[i]);
+  }
+  return out;
+}
+
+audio::Json truth(const TrackSpec& spec, double duration) {
+  const double beat = 60.0 / spec.bpm;
+  audio::Json j;
+  j["schema"] = "synth.truth/1";
+  j["bpm"] = spec.bpm;
+  j["key"] = spec.key.name();
+  j["lead_in"] = spec.lead_in;
+  j["duration"] = audio::round_to(duration, 6);
+  audio::Json beats = audio::Json::array(), downbeats = audio::Json::array(),
+              sections = audio::Json::array();
+  int bar = 0;
+  for (const auto& s : spec.sections) {
+    const double start = spec.lead_in + bar * 4 * beat;
+    sections.push_back({{"label", s.label},
+                        {"start", audio::round_to(start, 6)},
+                        {"end", audio::round_to(start + s.bars * 4 * beat, 6)},
+                        {"bars", s.bars}});
+    for (int b = 0; b < s.bars; ++b, ++bar) {
+      for (int q = 0; q < 4; ++q) {
+        const double t = spec.lead_in + (bar * 4 + q) * beat;
+        beats.push_back(audio::round_to(t, 6));
+        if (q == 0) downbeats.push_back(audio::round_to(t, 6));
+      }
+    }
+  }
+  j["beats"] = beats;
+  j["downbeats"] = downbeats;
+  j["sections"] = sections;
+  return j;
+}
+
+}  // namespace synth

@@ -1,0 +1,66 @@
+// A small deterministic synthesizer for test fixtures: tones, noise, click tracks, and short
+// musical tracks (drums, bass, chords, lead) with known tempo, key, beats and sections.
+// Same arguments give bit-identical samples on the same platform: the noise comes from a
+// fixed-seed xorshift generator, never from the clock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libaudio/json_out.hpp"
+
+namespace synth {
+
+// Interleaved float audio.
+struct Audio {
+  int rate = 44100;
+  int channels = 1;
+  std::vector<float> samples;
+  std::size_t frames() const { return samples.size() / static_cast<std::size_t>(channels); }
+};
+
+Audio sine(double freq, double seconds, int rate = 44100, int channels = 1, double amp = 0.5);
+Audio white_noise(double seconds, int rate = 44100, int channels = 1, double amp = 0.5,
+                  std::uint64_t seed = 1);
+// Short clicks on every beat at `bpm` (first click at `offset` seconds).
+Audio clicks(double bpm, double seconds, int rate = 44100, double offset = 0.0, double amp = 0.8);
+
+struct Key {
+  int tonic = 9;  // pitch class, 0 = C
+  bool minor = true;
+  std::string name() const;  // "A minor"
+};
+// Parses "Am", "A minor", "C#", "Ebm", "F# major". Throws std::invalid_argument.
+Key parse_key(const std::string& text);
+
+struct Section {
+  std::string label;  // intro, build, drop, breakdown, outro, verse, chorus, bridge
+  int bars = 8;
+};
+
+struct TrackSpec {
+  double bpm = 124.0;
+  Key key;
+  std::vector<Section> sections{
+      {"intro", 4}, {"drop", 8}, {"breakdown", 4}, {"drop", 8}, {"outro", 4}};
+  double lead_in = 0.0;  // seconds of silence before the first beat
+  int rate = 44100;
+  std::uint64_t seed = 1;
+};
+
+// Parses "intro:8,drop:16,outro:8". Throws std::invalid_argument.
+std::vector<Section> parse_sections(const std::string& text);
+
+struct Stems {
+  Audio drums, bass, chords, lead;  // each stereo at spec.rate, the same length
+};
+
+Stems render_stems(const TrackSpec& spec);
+// The four stems summed (at 0.5 each, so nothing clips).
+Audio render_track(const TrackSpec& spec);
+
+// The ground truth of a spec: bpm, key, beat and downbeat times, section boundaries.
+audio::Json truth(const TrackSpec& spec, double duration);
+
+}  // namespace synth
