@@ -1,0 +1,68 @@
+// The synthesizer is the ground truth of later accuracy tests, so its truth must be right.
+#include "synth/synth.hpp"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+TEST(Synth, IsDeterministic) {
+  synth::TrackSpec spec;
+  spec.sections = {{"intro", 1}, {"drop", 2}};
+  auto a = synth::render_track(spec), b = synth::render_track(spec);
+  EXPECT_EQ(a.samples, b.samples);
+  spec.seed = 2;
+  EXPECT_NE(synth::render_track(spec).samples, a.samples);
+}
+
+TEST(Synth, TruthMatchesTheSpec) {
+  synth::TrackSpec spec;
+  spec.bpm = 120;
+  spec.lead_in = 1.5;
+  spec.key = synth::parse_key("F#m");
+  spec.sections = {{"intro", 2}, {"drop", 4}};
+  auto t = synth::truth(spec, 20.0);
+  EXPECT_EQ(t["key"], "F# minor");
+  ASSERT_EQ(t["beats"].size(), 24u);
+  EXPECT_DOUBLE_EQ(t["beats"][0].get<double>(), 1.5);
+  EXPECT_DOUBLE_EQ(t["beats"][1].get<double>(), 2.0);
+  ASSERT_EQ(t["downbeats"].size(), 6u);
+  EXPECT_DOUBLE_EQ(t["downbeats"][2].get<double>(), 1.5 + 2 * 4 * 0.5);
+  EXPECT_EQ(t["sections"][1]["label"], "drop");
+  EXPECT_DOUBLE_EQ(t["sections"][1]["start"].get<double>(), 5.5);
+}
+
+TEST(Synth, KickLandsOnTheBeats) {
+  synth::TrackSpec spec;
+  spec.bpm = 100;
+  spec.lead_in = 0.5;
+  spec.sections = {{"intro", 2}};
+  auto st = synth::render_stems(spec);
+  // Silence before the first beat, energy right after each beat.
+  auto energy = [&](double t0, double t1) {
+    double e = 0;
+    for (auto i = static_cast<std::size_t>(t0 * 44100); i < static_cast<std::size_t>(t1 * 44100);
+         ++i)
+      e += st.drums.samples[2 * i] * st.drums.samples[2 * i];
+    return e;
+  };
+  EXPECT_EQ(energy(0.0, 0.49), 0.0);
+  for (int b = 0; b < 8; ++b) {
+    const double t = 0.5 + b * 0.6;
+    EXPECT_GT(energy(t, t + 0.05), 20.0 * energy(t - 0.05, t - 0.001) + 1e-3) << "beat " << b;
+  }
+}
+
+TEST(Synth, ParsesKeysAndSections) {
+  EXPECT_EQ(synth::parse_key("Am").name(), "A minor");
+  EXPECT_EQ(synth::parse_key("Eb major").name(), "Eb major");
+  EXPECT_EQ(synth::parse_key("C").name(), "C major");
+  EXPECT_THROW(synth::parse_key("H"), std::invalid_argument);
+  auto s = synth::parse_sections("intro:8,drop:16");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[1].bars, 16);
+  EXPECT_THROW(synth::parse_sections("intro"), std::invalid_argument);
+}
+
+}  // namespace
