@@ -44,7 +44,8 @@ TEST(Sha256, FileDigestMatchesSha256sum) {
   // Sizes around the 1 MiB read block, so block edges are exercised.
   for (std::size_t size :
        {std::size_t{1}, std::size_t{1048575}, std::size_t{1048576}, std::size_t{3145729}}) {
-    std::string path = dir / ("f" + std::to_string(size));
+    std::string name = std::to_string(size);
+    std::string path = dir / name.append(".bin");
     {
       std::ofstream out(path, std::ios::binary);
       for (std::size_t i = 0; i < size; ++i) out.put(static_cast<char>((i * 131) ^ (i >> 9)));
