@@ -66,3 +66,33 @@ TEST(Synth, ParsesKeysAndSections) {
 }
 
 }  // namespace
+
+namespace {
+
+// Energy of the drum stem's left channel in [t0, t1).
+double drum_energy(const synth::Stems& st, double t0, double t1) {
+  double e = 0;
+  for (auto i = static_cast<std::size_t>(t0 * 44100); i < static_cast<std::size_t>(t1 * 44100);
+       ++i) {
+    e += st.drums.samples[2 * i] * st.drums.samples[2 * i];
+  }
+  return e;
+}
+
+TEST(Synth, GroovesPlaceKicksWhereTheirPatternsSay) {
+  synth::TrackSpec spec;
+  spec.bpm = 120;  // 0.5 s beats
+  spec.sections = {{"drop", 1}};
+  spec.groove = synth::Groove::half_time;
+  auto half = synth::render_stems(spec);
+  spec.groove = synth::Groove::breakbeat;
+  auto brk = synth::render_stems(spec);
+  // Half-time: the kick on beat 1 only, the snare on beat 3; beat 2 carries just hats.
+  EXPECT_GT(drum_energy(half, 0.0, 0.05), 10 * drum_energy(half, 0.5, 0.55));
+  EXPECT_GT(drum_energy(half, 1.0, 1.05), 10 * drum_energy(half, 0.5, 0.55));
+  // Breakbeat: a kick half a beat after beat 3 (t = 1.25 s).
+  EXPECT_GT(drum_energy(brk, 1.25, 1.30), 10 * drum_energy(brk, 1.15, 1.2));
+  EXPECT_THROW(synth::parse_groove("polka"), std::invalid_argument);
+}
+
+}  // namespace

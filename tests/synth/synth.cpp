@@ -55,6 +55,25 @@ struct Layers {
   bool kick, hats, snare, bass, chords, lead;
 };
 
+// Kick positions within beat q of a bar, in beats from the beat.
+std::vector<double> kick_offsets(Groove g, int q) {
+  switch (g) {
+    case Groove::four_on_the_floor:
+      return {0.0};
+    case Groove::breakbeat:
+      if (q == 0) return {0.0};
+      if (q == 2) return {0.5};
+      return {};
+    case Groove::half_time:
+      return q == 0 ? std::vector<double>{0.0} : std::vector<double>{};
+  }
+  return {};
+}
+
+bool snare_on(Groove g, int q) {
+  return g == Groove::half_time ? q == 2 : (q == 1 || q == 3);
+}
+
 Layers layers_for(const std::string& label) {
   if (label == "intro") return {true, true, false, false, false, false};
   if (label == "build") return {true, true, true, true, false, false};
@@ -109,6 +128,27 @@ Audio clicks(double bpm, double seconds, int rate, double offset, double amp) {
     }
   }
   return a;
+}
+
+Groove parse_groove(const std::string& text) {
+  if (text == "four" || text == "four-on-the-floor" || text == "4x4")
+    return Groove::four_on_the_floor;
+  if (text == "breakbeat" || text == "break") return Groove::breakbeat;
+  if (text == "half-time" || text == "halftime") return Groove::half_time;
+  throw std::invalid_argument("unknown groove: " + text +
+                              " (four-on-the-floor, breakbeat, half-time)");
+}
+
+std::string groove_name(Groove g) {
+  switch (g) {
+    case Groove::four_on_the_floor:
+      return "four-on-the-floor";
+    case Groove::breakbeat:
+      return "breakbeat";
+    case Groove::half_time:
+      return "half-time";
+  }
+  return "?";
 }
 
 std::string Key::name() const {
@@ -171,8 +211,9 @@ Stems render_stems(const TrackSpec& spec) {
   }
   Rng rng(spec.seed);
   auto at = [&](double t) { return static_cast<std::size_t>(std::llround(t * spec.rate)); };
-  // i - VI - III - VII in minor, I - V - vi - IV in major (scale degrees, 0-based).
-  const int prog_minor[4] = {0, 5, 2, 6};
+  // i - VI - iv - V in minor (V with the raised leading tone, so the key is unmistakably
+  // minor rather than its relative major), I - V - vi - IV in major (scale degrees, 0-based).
+  const int prog_minor[4] = {0, 5, 3, 4};
   const int prog_major[4] = {0, 4, 5, 3};
   const int* prog = spec.key.minor ? prog_minor : prog_major;
   const double tonic_midi = 36 + spec.key.tonic;  // bass octave
@@ -187,13 +228,15 @@ Stems render_stems(const TrackSpec& spec) {
         const double t = bar_t + q * beat;
         if (L.kick) {
           // Downbeats get a slightly stronger kick: a real but subtle accent.
-          const double amp = q == 0 ? 0.95 : 0.8;
-          add_event(st.drums, at(t), at(0.35), 0.0, [amp](double x) {
-            const double f = 50.0 + 100.0 * std::exp(-x * 30.0);
-            return amp * std::exp(-x * 9.0) * std::sin(kTwoPi * f * x);
-          });
+          for (double k : kick_offsets(spec.groove, q)) {
+            const double amp = q == 0 && k == 0.0 ? 0.95 : 0.8;
+            add_event(st.drums, at(t + k * beat), at(0.35), 0.0, [amp](double x) {
+              const double f = 50.0 + 100.0 * std::exp(-x * 30.0);
+              return amp * std::exp(-x * 9.0) * std::sin(kTwoPi * f * x);
+            });
+          }
         }
-        if (L.snare && (q == 1 || q == 3)) {
+        if (L.snare && snare_on(spec.groove, q)) {
           std::vector<double> noise(static_cast<std::size_t>(at(0.2)));
           for (auto& v : noise) v = rng.uniform();
           add_event(st.drums, at(t), noise.size(), 0.1, [&](double x) {
@@ -203,17 +246,22 @@ Stems render_stems(const TrackSpec& spec) {
           });
         }
         if (L.hats) {
-          std::vector<double> noise(static_cast<std::size_t>(at(0.05)) + 1);
-          double prev = 0;
-          for (auto& v : noise) {  // first difference: a crude high-pass
-            double w = rng.uniform();
-            v = w - prev;
-            prev = w;
+          // Off-beat hats in every groove; the broken grooves add a softer one on the beat.
+          const bool eighths = spec.groove != Groove::four_on_the_floor;
+          for (int h = eighths ? 0 : 1; h < 2; ++h) {
+            std::vector<double> noise(static_cast<std::size_t>(at(0.05)) + 1);
+            double prev = 0;
+            for (auto& v : noise) {  // first difference: a crude high-pass
+              double w = rng.uniform();
+              v = w - prev;
+              prev = w;
+            }
+            const double amp = h == 1 ? 0.18 : 0.1;
+            add_event(st.drums, at(t + h * beat / 2), noise.size(), -0.3, [&](double x) {
+              const auto i = static_cast<std::size_t>(x * spec.rate);
+              return amp * std::exp(-x * 60.0) * noise[std::min(i, noise.size() - 1)];
+            });
           }
-          add_event(st.drums, at(t + beat / 2), noise.size(), -0.3, [&](double x) {
-            const auto i = static_cast<std::size_t>(x * spec.rate);
-            return 0.18 * std::exp(-x * 60.0) * noise[std::min(i, noise.size() - 1)];
-          });
         }
         if (L.bass) {
           for (int e = 0; e < 2; ++e) {
@@ -273,6 +321,7 @@ audio::Json truth(const TrackSpec& spec, double duration) {
   audio::Json j;
   j["schema"] = "synth.truth/1";
   j["bpm"] = spec.bpm;
+  j["groove"] = groove_name(spec.groove);
   j["key"] = spec.key.name();
   j["lead_in"] = spec.lead_in;
   j["duration"] = audio::round_to(duration, 6);

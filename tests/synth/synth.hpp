@@ -39,8 +39,19 @@ struct Section {
   int bars = 8;
 };
 
+// Drum patterns, each with a known tempo: the truth is always the quarter-note pulse.
+enum class Groove {
+  four_on_the_floor,  // kick on every beat, snare on 2 and 4, off-beat hats
+  breakbeat,          // kick on 1 and the "and" of 3, snare on 2 and 4, eighth hats (breaks, D&B)
+  half_time,          // kick on 1, snare on 3, eighth hats: feels like half the tempo
+};
+// Parses "four", "four-on-the-floor", "breakbeat", "half-time". Throws std::invalid_argument.
+Groove parse_groove(const std::string& text);
+std::string groove_name(Groove g);
+
 struct TrackSpec {
   double bpm = 124.0;
+  Groove groove = Groove::four_on_the_floor;
   Key key;
   std::vector<Section> sections{
       {"intro", 4}, {"drop", 8}, {"breakdown", 4}, {"drop", 8}, {"outro", 4}};

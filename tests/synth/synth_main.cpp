@@ -2,7 +2,8 @@
 //   synth tone   --freq 440 --seconds 2 [--channels 2] [--amp 0.5] -o tone.wav
 //   synth noise  --seconds 2 [--seed 1] -o noise.wav
 //   synth clicks --bpm 120 --seconds 10 -o clicks.wav
-//   synth track  --bpm 124 --key Am [--sections intro:4,drop:8] [--truth t.json] -o track.wav
+//   synth track  --bpm 124 --key Am [--groove breakbeat] [--sections intro:4,drop:8]
+//                [--lead-in 2] [--truth t.json] -o track.wav
 //   synth stems  --bpm 124 --key Am --outdir DIR     (drums/bass/chords/lead .wav)
 #include <filesystem>
 #include <fstream>
@@ -30,7 +31,8 @@ int main(int argc, char** argv) {
   double freq = 440, seconds = 2, amp = 0.5, bpm = 124, lead_in = 0, offset = 0;
   int rate = 44100, channels = 1;
   std::uint64_t seed = 1;
-  std::string out, bits = "16", key = "Am", sections, truth_path, outdir;
+  std::string out, bits = "16", key = "Am", sections, truth_path, outdir,
+                   groove = "four-on-the-floor";
 
   auto common = [&](CLI::App* sub, bool needs_out) {
     sub->add_option("--rate", rate, "Sample rate")->check(CLI::Range(8000, 192000));
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : {track, stems}) {
     sub->add_option("--bpm", bpm)->check(CLI::Range(40.0, 300.0));
     sub->add_option("--key", key, "e.g. Am, C, F#m");
+    sub->add_option("--groove", groove, "four-on-the-floor, breakbeat or half-time");
     sub->add_option("--sections", sections,
                     "label:bars,... (default intro:4,drop:8,breakdown:4,drop:8,outro:4)");
     sub->add_option("--lead-in", lead_in, "Seconds of silence before the first beat")
@@ -77,6 +80,7 @@ int main(int argc, char** argv) {
       try {
         spec.bpm = bpm;
         spec.key = synth::parse_key(key);
+        spec.groove = synth::parse_groove(groove);
         if (!sections.empty()) spec.sections = synth::parse_sections(sections);
       } catch (const std::exception& e) {
         throw audio::Error(audio::Exit::usage, "", e.what());
