@@ -30,13 +30,26 @@ std::string lower_extension(const std::string& path) {
 }
 
 bool audio_extension(const std::string& ext) {
-  // Video containers (mp4, mkv, mov, webm) are left out on purpose: comparing only their
-  // audio would pass a broken picture, so they fall back to a byte comparison.
+  // Video containers are not audio: comparing only their soundtrack would pass a broken
+  // picture. They are compared as media (layout and packets).
   static const std::set<std::string> kAudio = {
       "wav", "wave", "w64", "rf64", "flac", "mp3", "mp2",  "ogg",  "oga", "opus",
       "spx", "m4a",  "m4b", "aac",  "adts", "aif", "aiff", "aifc", "wv",  "ape",
       "tta", "mka",  "caf", "au",   "snd",  "ac3", "eac3", "dts",  "wma", "amr"};
   return kAudio.count(ext) > 0;
+}
+
+bool media_extension(const std::string& ext) {
+  static const std::set<std::string> kMedia = {"mp4",  "m4v", "mov", "mkv", "webm", "avi", "ts",
+                                               "m2ts", "mts", "3gp", "flv", "mpg",  "mpeg"};
+  return kMedia.count(ext) > 0;
+}
+
+bool media_magic(const std::string& head) {
+  auto at = [&](std::size_t pos, const char* magic, std::size_t n) {
+    return head.size() >= pos + n && head.compare(pos, n, magic, n) == 0;
+  };
+  return at(4, "ftyp", 4) || at(0, "\x1a\x45\xdf\xa3", 4);
 }
 
 bool audio_magic(const std::string& head) {
@@ -96,6 +109,7 @@ Json options_json(const GoldenOptions& o) {
   j["min_snr_db"] = o.min_snr_db;
   j["max_mse"] = o.max_mse ? Json(*o.max_mse) : Json(nullptr);
   j["max_length_diff"] = o.max_length_diff;
+  j["media_packets"] = o.media_packets;
   j["max_details"] = o.max_details;
   j["tolerances"] = o.tolerances_file.empty() ? Json(nullptr) : Json(o.tolerances_file);
   j["kind"] = o.kind ? Json(to_string(*o.kind)) : Json(nullptr);
@@ -164,6 +178,13 @@ FileResult compare_file(const std::string& e_path, const std::string& a_path,
                                           : FileStatus::within_tolerance;
         break;
       }
+      case FileKind::media:
+        r.media_packets = t.packets.value_or(o.media_packets);
+        r.media = compare_media(e_path, a_path, r.media_packets);
+        r.status = r.media->regression() ? FileStatus::regression
+                   : r.media_packets     ? FileStatus::same
+                                         : FileStatus::within_tolerance;
+        break;
       case FileKind::bytes:
         r.status = FileStatus::regression;
         break;
@@ -274,8 +295,10 @@ FileKind sniff_kind(const std::string& path) {
   if (ext == "json") return FileKind::json;
   if (ext == "jsonl" || ext == "ndjson") return FileKind::json_lines;
   if (audio_extension(ext)) return FileKind::audio;
+  if (media_extension(ext)) return FileKind::media;
   const std::string head = head_of(path, 64);
   if (audio_magic(head)) return FileKind::audio;
+  if (media_magic(head)) return FileKind::media;
   const auto first = head.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (head[first] == '{' || head[first] == '[')) {
     const std::string text = read_all(path);
@@ -289,8 +312,10 @@ FileKind parse_file_kind(const std::string& text) {
   if (text == "json") return FileKind::json;
   if (text == "jsonl" || text == "json_lines") return FileKind::json_lines;
   if (text == "audio") return FileKind::audio;
+  if (text == "media") return FileKind::media;
   if (text == "bytes") return FileKind::bytes;
-  throw Error(Exit::usage, "--as", "'" + text + "' is not a kind (json, jsonl, audio, bytes)");
+  throw Error(Exit::usage, "--as",
+              "'" + text + "' is not a kind (json, jsonl, audio, media, bytes)");
 }
 
 GoldenReport golden_diff(const std::string& expected, const std::string& actual,

@@ -67,6 +67,29 @@ Json audio_details(const AudioComparison& a) {
   return j;
 }
 
+Json media_details(const MediaComparison& m, bool packets) {
+  Json j;
+  j["container"] = pair(m.expected.container, m.actual.container);
+  j["packets_compared"] = packets;
+  j["streams"] = Json::array();
+  const std::size_t n = std::max(m.expected.streams.size(), m.actual.streams.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const StreamLayout* e = i < m.expected.streams.size() ? &m.expected.streams[i] : nullptr;
+    const StreamLayout* a = i < m.actual.streams.size() ? &m.actual.streams[i] : nullptr;
+    Json s;
+    s["index"] = i;
+    s["layout"] =
+        pair(e ? Json(e->describe()) : Json(nullptr), a ? Json(a->describe()) : Json(nullptr));
+    s["packets"] =
+        pair(e ? Json(e->data.size()) : Json(nullptr), a ? Json(a->data.size()) : Json(nullptr));
+    s["duration"] = pair(e ? Json(round_to(e->duration, 6)) : Json(nullptr),
+                         a ? Json(round_to(a->duration, 6)) : Json(nullptr));
+    j["streams"].push_back(std::move(s));
+  }
+  j["regressions"] = m.regressions;
+  return j;
+}
+
 Json bytes_details(const BytesComparison& b) {
   Json j;
   j["size"] = pair(b.expected_size, b.actual_size);
@@ -85,6 +108,8 @@ const char* to_string(FileKind kind) {
       return "json_lines";
     case FileKind::audio:
       return "audio";
+    case FileKind::media:
+      return "media";
     case FileKind::bytes:
       return "bytes";
   }
@@ -127,6 +152,8 @@ std::string FileResult::headline() const {
       why +=
           ", length " + std::to_string(audio->actual_frames - audio->expected_frames) + " frames";
     }
+  } else if (media) {
+    why = "layout only: packets not compared";
   } else if (json) {
     if (json->numbers_within) {
       why = plural(json->numbers_within, "number", "numbers") +
@@ -163,6 +190,7 @@ std::vector<std::string> FileResult::details(std::size_t& more) const {
                       ", max |diff| " + g(audio->max_abs_diff));
     }
   }
+  if (media) lines.insert(lines.end(), media->regressions.begin(), media->regressions.end());
   if (kind == FileKind::bytes && bytes && bytes->first_difference) {
     lines.push_back("contents differ at byte " + std::to_string(*bytes->first_difference) +
                     " (expected " + std::to_string(bytes->expected_size) + " bytes, actual " +
@@ -256,6 +284,7 @@ Json json_report(const GoldenReport& report) {
     }
     if (f.json) x["json"] = json_details(*f.json);
     if (f.audio) x["audio"] = audio_details(*f.audio);
+    if (f.media) x["media"] = media_details(*f.media, f.media_packets);
     if (f.bytes) x["bytes"] = bytes_details(*f.bytes);
     j["files"].push_back(std::move(x));
   }

@@ -74,10 +74,15 @@ FileThresholds parse_thresholds(const Json& v, const std::string& source, const 
                     "\"" + where + "\": expected a whole number of frames >= 0");
       }
       t.max_length_diff = it.value().get<std::int64_t>();
+    } else if (name == "packets") {
+      if (!it.value().is_boolean()) {
+        throw Error(Exit::data, source, "\"" + where + "\": expected true or false");
+      }
+      t.packets = it.value().get<bool>();
     } else {
       throw Error(Exit::data, source,
                   "\"" + key + "\": unknown threshold \"" + name +
-                      "\" (abs_tol, rel_tol, min_snr, max_mse, max_length_diff)");
+                      "\" (abs_tol, rel_tol, min_snr, max_mse, max_length_diff, packets)");
     }
   }
   return t;
@@ -95,6 +100,7 @@ void merge(FileThresholds& into, const FileThresholds& from) {
   fill(into.min_snr, from.min_snr);
   fill(into.max_mse, from.max_mse);
   fill(into.max_length_diff, from.max_length_diff);
+  fill(into.packets, from.packets);
 }
 
 }  // namespace

@@ -180,6 +180,32 @@ expect_rc 1
 expect_out_has "contents differ at byte 3 (expected 6 bytes, actual 7 bytes)"
 expect_out_has "sha256: expected $(sha256sum e.bin | cut -c1-64)"
 
+case_ "video containers: stream layout and packet checksums"
+mkclip() { ffmpeg -nostdin -v error -y -f lavfi -i "testsrc=size=160x120:rate=10:duration=1" \
+  -f lavfi -i sine=frequency=440:duration=1 -c:v mpeg4 -q:v "$1" -c:a aac -b:a 64k -shortest "$2"; }
+mkclip 5 clip.mp4
+mkclip 12 requant.mp4
+ffmpeg -nostdin -v error -y -i clip.mp4 -c copy -metadata title=remuxed remux.mp4
+check "the remux has other bytes" '! cmp -s clip.mp4 remux.mp4'
+run "$GD" clip.mp4 remux.mp4
+expect_rc 0
+expect_out_has "remux.mp4: same"
+run "$GD" clip.mp4 requant.mp4
+expect_rc 1
+expect_out_has "  stream 0 (video mpeg4 160x120): packet data differs from packet 0"
+run "$GD" --layout-only clip.mp4 requant.mp4
+expect_rc 0
+expect_out_has "requant.mp4: within tolerance (layout only: packets not compared)"
+mkdir -p vexp vact
+cp clip.mp4 vexp/clip.mp4
+cp requant.mp4 vact/clip.mp4
+echo '{"*.mp4": {"packets": false}}' >vexp/tolerances.json
+run "$GD" vexp vact
+expect_rc 0
+expect_out_has "clip.mp4: within tolerance (layout only"
+run "$GD" --json vexp vact
+check "media in the JSON report" '[ "$(json_field "[d.files[0].kind, d.files[0].media.streams[0].layout.actual, d.files[0].media.packets_compared]" <<<"$OUT")" = "[\"media\",\"video mpeg4 160x120\",false]" ]'
+
 case_ "--json report (golden.diff/1)"
 run "$GD" --json --tolerances tol.json e.json far.json
 expect_rc 1

@@ -55,7 +55,9 @@ TEST(SniffKind, ByNameThenContent) {
   write(dir / "lines.out", "{\"a\": 1}\n{\"a\": 2}\n");
   write(dir / "brace.txt", "{ not json }\n");
   write(dir / "plain.txt", "hello\n");
-  write(dir / "video.mp4", "....ftypisom");
+  write(dir / "video.mp4", "");
+  write(dir / "video.MKV", "");
+  write(dir / "video.golden", "....ftypisom");
   write_audio(dir / "t.wav", synth::sine(440, 0.05));
   fs::copy_file(dir / "t.wav", dir / "t.golden");
   EXPECT_EQ(audio::sniff_kind(dir / "a.json"), FileKind::json);
@@ -65,10 +67,13 @@ TEST(SniffKind, ByNameThenContent) {
   EXPECT_EQ(audio::sniff_kind(dir / "lines.out"), FileKind::json_lines);
   EXPECT_EQ(audio::sniff_kind(dir / "brace.txt"), FileKind::bytes);
   EXPECT_EQ(audio::sniff_kind(dir / "plain.txt"), FileKind::bytes);
-  EXPECT_EQ(audio::sniff_kind(dir / "video.mp4"), FileKind::bytes);
+  EXPECT_EQ(audio::sniff_kind(dir / "video.mp4"), FileKind::media);
+  EXPECT_EQ(audio::sniff_kind(dir / "video.MKV"), FileKind::media);
+  EXPECT_EQ(audio::sniff_kind(dir / "video.golden"), FileKind::media);
   EXPECT_EQ(audio::sniff_kind(dir / "t.golden"), FileKind::audio);
   EXPECT_THROW(audio::parse_file_kind("xml"), audio::Error);
   EXPECT_EQ(audio::parse_file_kind("jsonl"), FileKind::json_lines);
+  EXPECT_EQ(audio::parse_file_kind("media"), FileKind::media);
 }
 
 TEST(GoldenDiff, SingleFiles) {

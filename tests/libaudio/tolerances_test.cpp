@@ -80,7 +80,8 @@ TEST(Tolerances, FileThresholds) {
   auto t = parse(R"({"*.flac": {"min_snr": 60, "max_length_diff": 2},
                      "mix.flac": {"min_snr": 80},
                      "*.log": "ignore",
-                     "*.json": {"rel_tol": 1e-6, "abs_tol": 0.5}})");
+                     "*.json": {"rel_tol": 1e-6, "abs_tol": 0.5},
+                     "*.mp4": {"packets": false}})");
   auto mix = t.file_thresholds("out/mix.flac");
   EXPECT_FALSE(mix.ignore.value());
   EXPECT_EQ(mix.min_snr, 80.0);       // the pattern without wildcards wins
@@ -92,6 +93,8 @@ TEST(Tolerances, FileThresholds) {
   EXPECT_EQ(t.file_thresholds("a.json").rel_tol, 1e-6);
   EXPECT_EQ(t.file_thresholds("a.json").abs_tol, 0.5);
   EXPECT_FALSE(t.file_thresholds("a.wav").ignore.has_value());
+  EXPECT_EQ(t.file_thresholds("clip.mp4").packets, false);
+  EXPECT_FALSE(t.file_thresholds("a.json").packets.has_value());
 }
 
 TEST(Tolerances, MalformedFilesAreDataErrors) {
@@ -103,6 +106,7 @@ TEST(Tolerances, MalformedFilesAreDataErrors) {
   EXPECT_EQ(parse_error(R"({"*.wav": {"min_snr_db": 60}})"), audio::Exit::data);
   EXPECT_EQ(parse_error(R"({"*.wav": {"max_length_diff": 1.5}})"), audio::Exit::data);
   EXPECT_EQ(parse_error(R"({"": 1})"), audio::Exit::data);
+  EXPECT_EQ(parse_error(R"({"*.mp4": {"packets": "no"}})"), audio::Exit::data);
   EXPECT_EQ(parse_error(R"({"/ok": 0, "*.wav": {"min_snr": -10}})"), audio::Exit::ok);
 }
 

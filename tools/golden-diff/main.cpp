@@ -49,14 +49,18 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
   app.add_option("--max-details", o.max_details, "Detail lines per file in the report")
       ->check(CLI::Range(std::size_t{0}, std::size_t{1000000}));
-  app.add_option("--as", kind, "Compare every file as json, jsonl, audio or bytes")
-      ->check(CLI::IsMember({"json", "jsonl", "audio", "bytes"}));
+  bool layout_only = false;
+  app.add_flag("--layout-only", layout_only,
+               "Compare video containers by stream layout, without packet checksums");
+  app.add_option("--as", kind, "Compare every file as json, jsonl, audio, media or bytes")
+      ->check(CLI::IsMember({"json", "jsonl", "audio", "media", "bytes"}));
   app.add_option("-j,--jobs", o.jobs, "Files compared at once in directory mode (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   app.add_flag("--json", json, "Print a golden.diff/1 JSON report instead of text");
 
   return tool.run(argc, argv, [&]() -> audio::Exit {
     if (*mse) o.max_mse = max_mse;
+    o.media_packets = !layout_only;
     if (!kind.empty()) o.kind = audio::parse_file_kind(kind);
     const audio::GoldenReport report = audio::golden_diff(expected, actual, o);
     for (const audio::FileResult& f : report.files) {

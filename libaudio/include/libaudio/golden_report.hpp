@@ -16,10 +16,11 @@
 #include "libaudio/error.hpp"
 #include "libaudio/json_compare.hpp"
 #include "libaudio/json_out.hpp"
+#include "libaudio/media_compare.hpp"
 
 namespace audio {
 
-enum class FileKind { json, json_lines, audio, bytes };
+enum class FileKind { json, json_lines, audio, media, bytes };
 enum class FileStatus { same, within_tolerance, regression, error, ignored };
 
 const char* to_string(FileKind kind);
@@ -36,6 +37,8 @@ struct FileResult {
   std::string error;           // "SUBJECT: message"
   std::optional<JsonComparison> json;
   std::optional<AudioComparison> audio;
+  std::optional<MediaComparison> media;
+  bool media_packets = true;  // whether the media comparison included packet checksums
   std::optional<BytesComparison> bytes;
 
   // The words after "NAME: " on the file's line.

@@ -7,7 +7,7 @@
 // A pointer pattern's value is a number >= 0 (the absolute tolerance for numbers) or
 // "ignore"; it applies to the value at that path and everything beneath it. A file
 // pattern's value is "ignore" (the file is neither compared nor required) or an object of
-// thresholds: {"abs_tol", "rel_tol", "min_snr", "max_mse", "max_length_diff"}.
+// thresholds: {"abs_tol", "rel_tol", "min_snr", "max_mse", "max_length_diff", "packets"}.
 // In a pointer segment `*` matches any run of characters and `?` one character. A file
 // pattern with no '/' matches a file's base name at any depth; one with a '/' matches the
 // path relative to the tolerances file's directory, `*` not crossing '/'.
@@ -35,6 +35,7 @@ struct FileThresholds {
   std::optional<bool> ignore;
   std::optional<double> abs_tol, rel_tol, min_snr, max_mse;
   std::optional<std::int64_t> max_length_diff;
+  std::optional<bool> packets;  // media: compare packet checksums, not only the layout
 };
 
 class Tolerances {
