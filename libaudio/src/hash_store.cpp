@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -230,7 +231,9 @@ class DirectoryBackend : public HashStore::Backend {
     if (stat(dir_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
       throw Error(Exit::cant_create, dir_, "store is not a directory");
     }
-    make_dir(dir_);
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);  // with its parents, like mkdir -p
+    if (ec) throw Error(Exit::cant_create, dir_, "cannot create store directory: " + ec.message());
     make_dir(dir_ + "/content");
     make_dir(dir_ + "/fp");
     const std::string marker = dir_ + "/store.json";

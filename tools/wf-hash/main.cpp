@@ -100,10 +100,17 @@ Result hash_one(const std::string& path, const Options& opt) {
   Result r;
   try {
     struct stat st {};
-    const bool exists = path != "-" && stat(path.c_str(), &st) == 0;
+    bool exists = path != "-" && stat(path.c_str(), &st) == 0;
     std::optional<Spool> spool;
     std::string source = path;  // what the libraries read
-    if (path == "-" || (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+    // stdin redirected from a regular file at its start: read that file directly, by a
+    // path that reopens it, instead of copying it.
+    if (path == "-" && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+        lseek(STDIN_FILENO, 0, SEEK_CUR) == 0) {
+      source = "/dev/stdin";
+      exists = true;
+    }
+    if (source == "-" || (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
       spool.emplace(path, opt.max_size);
       source = spool->path();
     } else if (exists && S_ISREG(st.st_mode) && st.st_size > opt.max_size) {
