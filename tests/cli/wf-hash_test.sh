@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 WF="$BIN/wf-hash"
 cd "$WORK" || exit 1
+HERE=$(pwd -P)  # the store records absolute paths
 
 ff() { ffmpeg -nostdin -v error -y "$@"; }
 # First value of a JSON string/number field in text: field KEY TEXT
@@ -109,9 +110,9 @@ check "git-objects layout" '[ -f "st/$(field sha256 "$(head -1 <<<"$OUT")" | cut
 run "$WF" --content --fingerprint --store st a.wav a.flac a128.mp3 d.wav
 expect_rc 0
 mapfile -t L <<<"$OUT"
-check "exact duplicate with the first path" '[[ "$(dup_of "${L[0]}")" == *"\"path\":\"$WORK/a.wav\""*"\"match\":\"exact\""* ]]'
-check "content duplicate" '[[ "$(dup_of "${L[1]}")" == *"\"path\":\"$WORK/a.wav\""*"\"match\":\"content\""* ]]'
-check "acoustic duplicate" '[[ "$(dup_of "${L[2]}")" == *"\"path\":\"$WORK/a.wav\""*"\"match\":\"acoustic\""* ]]'
+check "exact duplicate with the first path" '[[ "$(dup_of "${L[0]}")" == *"\"path\":\"$HERE/a.wav\""*"\"match\":\"exact\""* ]]'
+check "content duplicate" '[[ "$(dup_of "${L[1]}")" == *"\"path\":\"$HERE/a.wav\""*"\"match\":\"content\""* ]]'
+check "acoustic duplicate" '[[ "$(dup_of "${L[2]}")" == *"\"path\":\"$HERE/a.wav\""*"\"match\":\"acoustic\""* ]]'
 check "new file" '[ "$(dup_of "${L[3]}")" = null ]'
 check "no temporary files in the store" '[ -z "$(find st -name ".*")" ]'
 run "$WF" --store st --fail-on-duplicate c.wav
