@@ -8,6 +8,7 @@
 #include <fstream>
 #include <latch>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -180,25 +181,38 @@ TEST(HashStore, ConcurrentThreadsClaimEachKeyExactlyOnce) {
   const std::string root = dir / "store";
   constexpr int kThreads = 8, kKeys = 60;
   std::vector<std::map<int, std::string>> seen(kThreads);  // key -> "" (won) or winner path
+  std::vector<std::string> errors(kThreads);
   std::latch start(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      HashStore store = HashStore::open_directory(root);
-      std::vector<int> order(kKeys);
-      for (int k = 0; k < kKeys; ++k) order[k] = k;
-      std::shuffle(order.begin(), order.end(), std::mt19937(static_cast<unsigned>(t)));
-      start.arrive_and_wait();
-      for (int k : order) {
-        StoreRecord r = record(std::string("key").append(std::to_string(k)),
-                               std::string("c").append(std::to_string(k)));
-        r.path = std::string("thread").append(std::to_string(t));  // same keys, different claimants
-        auto dup = store.claim(r, nullptr);
-        seen[t][k] = dup ? dup->original.path : "";
+      // Errors are collected, not thrown: an exception leaving a thread would abort.
+      try {
+        std::optional<HashStore> store;
+        try {
+          store.emplace(HashStore::open_directory(root));
+        } catch (...) {
+          start.count_down();
+          throw;
+        }
+        std::vector<int> order(kKeys);
+        for (int k = 0; k < kKeys; ++k) order[k] = k;
+        std::shuffle(order.begin(), order.end(), std::mt19937(static_cast<unsigned>(t)));
+        start.arrive_and_wait();
+        for (int k : order) {
+          StoreRecord r = record(std::string("key").append(std::to_string(k)),
+                                 std::string("c").append(std::to_string(k)));
+          r.path = std::string("thread").append(std::to_string(t));  // same keys, other claimants
+          auto dup = store->claim(r, nullptr);
+          seen[t][k] = dup ? dup->original.path : "";
+        }
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
       }
     });
   }
   for (auto& th : threads) th.join();
+  for (const auto& e : errors) ASSERT_EQ(e, "");
   for (int k = 0; k < kKeys; ++k) {
     int winners = 0;
     std::string winner;
@@ -280,18 +294,24 @@ TEST(HashStore, ConcurrentNearDuplicatesAreReportedExactlyOnce) {
     constexpr int kThreads = 6;
     const Fingerprint base = random_fingerprint(100 + static_cast<std::uint32_t>(round));
     std::vector<std::optional<audio::Duplicate>> result(kThreads);
+    std::vector<std::string> errors(kThreads);
     std::latch start(kThreads);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
-        HashStore store = HashStore::open_directory(root);
         const Fingerprint fp = variant(base, static_cast<std::uint32_t>(t + 1));
         const auto r = with_fp(record("copy" + std::to_string(t)), fp);
         start.arrive_and_wait();
-        result[t] = store.claim(r, &fp);
+        try {
+          HashStore store = HashStore::open_directory(root);
+          result[t] = store.claim(r, &fp);
+        } catch (const std::exception& e) {
+          errors[t] = e.what();
+        }
       });
     }
     for (auto& th : threads) th.join();
+    for (const auto& e : errors) ASSERT_EQ(e, "");
     int originals = 0;
     std::string original;
     for (int t = 0; t < kThreads; ++t) {
