@@ -399,12 +399,21 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
   auto* spp = app.add_option(p + "samples-per-pixel", request.samples_per_pixel,
                              "Exactly N input samples per pixel (json, dat; at least 2)")
                   ->check(CLI::Range(2L, static_cast<long>(kMaxInt32)))
+                  ->default_str("")
                   ->type_name("N")
                   ->group(group);
   auto* pps = app.add_option(p + "pixels-per-second", request.pixels_per_second,
                              "N pixels per second of audio (json, dat)")
-                  ->check(CLI::PositiveNumber)
-                  ->check(CLI::Range(0.0, 1.0e6))
+                  ->check(CLI::Validator(
+                      [](std::string& v) -> std::string {
+                        double d = 0;
+                        if (!CLI::detail::lexical_cast(v, d) || !(d > 0) || d > 1.0e6) {
+                          return "must be a number above 0 and at most 1000000";
+                        }
+                        return {};
+                      },
+                      "POSITIVE"))
+                  ->default_str("")
                   ->type_name("N")
                   ->group(group);
   peaks->excludes(spp);
@@ -484,7 +493,7 @@ void resolve_peaks_format(PeaksRequest& request, const std::string& output) {
                 "does not apply to " + name + " (its columns are " + p + "width)");
   }
   if (output == "-" && (f == PeaksFormat::dat || f == PeaksFormat::png) && isatty(STDOUT_FILENO)) {
-    throw Error(Exit::usage, "-",
+    throw Error(Exit::usage, "stdout",
                 "will not write binary " + name + " data to a terminal; use -o FILE or a pipe");
   }
 }
