@@ -11,6 +11,10 @@
 
 #include <CLI/CLI.hpp>
 
+#if defined(__SSE2__) && !defined(DJB_NO_SIMD)
+#include <emmintrin.h>
+#endif
+
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/json_out.hpp"
@@ -25,11 +29,90 @@ constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
 
 // ---------------------------------------------------------------------------------------
 // The hot loops. Each scans a run of frames that all belong to one pixel and folds them
-// into running minima and maxima. Eight independent lanes break the dependency chain so
-// the compiler can keep them in SIMD registers; `v < m ? v : m` is exactly what the SIMD
-// min instruction computes, and it passes over NaN samples.
+// into running minima and maxima, over eight lanes at a time (lane k holds channel k % P
+// when P channels are kept apart). `v < m ? v : m` is what the SIMD min instruction
+// computes, so NaN samples are passed over in both versions. Compilers do not vectorise
+// these reductions by themselves (the NaN rule), hence SSE where it exists.
 
-// P interleaved channels kept apart (P divides 8): lane k holds channel k % P.
+// Folds the eight lanes and the frames after the last full block into mn/mx.
+template <int P>
+void fold_lanes(const float* a, const float* b, float* mn, float* mx) {
+  for (int k = 0; k < 8; ++k) {
+    const int c = k % P;
+    mn[c] = a[k] < mn[c] ? a[k] : mn[c];
+    mx[c] = b[k] > mx[c] ? b[k] : mx[c];
+  }
+}
+
+#if defined(__SSE2__) && !defined(DJB_NO_SIMD)
+
+// P interleaved channels kept apart (P divides 8).
+template <int P>
+void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
+  static_assert(8 % P == 0);
+  const std::size_t count = frames * P;
+  float init_a[8], init_b[8];
+  for (int k = 0; k < 8; ++k) {
+    init_a[k] = mn[k % P];
+    init_b[k] = mx[k % P];
+  }
+  __m128 a0 = _mm_loadu_ps(init_a), a1 = _mm_loadu_ps(init_a + 4);
+  __m128 b0 = _mm_loadu_ps(init_b), b1 = _mm_loadu_ps(init_b + 4);
+  std::size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m128 v0 = _mm_loadu_ps(x + i);
+    const __m128 v1 = _mm_loadu_ps(x + i + 4);
+    a0 = _mm_min_ps(v0, a0);
+    a1 = _mm_min_ps(v1, a1);
+    b0 = _mm_max_ps(v0, b0);
+    b1 = _mm_max_ps(v1, b1);
+  }
+  float a[8], b[8];
+  _mm_storeu_ps(a, a0);
+  _mm_storeu_ps(a + 4, a1);
+  _mm_storeu_ps(b, b0);
+  _mm_storeu_ps(b + 4, b1);
+  fold_lanes<P>(a, b, mn, mx);
+  for (; i < count; ++i) {
+    const int c = static_cast<int>(i % P);
+    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
+    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
+  }
+}
+
+// Stereo mixed to one series: the sum of the two channels (divided out at the end).
+void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
+  __m128 a0 = _mm_set1_ps(mn[0]), a1 = a0;
+  __m128 b0 = _mm_set1_ps(mx[0]), b1 = b0;
+  std::size_t i = 0;
+  for (; i + 8 <= frames; i += 8) {
+    const float* f = x + 2 * i;
+    const __m128 p = _mm_loadu_ps(f), q = _mm_loadu_ps(f + 4);
+    const __m128 r = _mm_loadu_ps(f + 8), t = _mm_loadu_ps(f + 12);
+    const __m128 s0 = _mm_add_ps(_mm_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m128 s1 = _mm_add_ps(_mm_shuffle_ps(r, t, _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm_shuffle_ps(r, t, _MM_SHUFFLE(3, 1, 3, 1)));
+    a0 = _mm_min_ps(s0, a0);
+    a1 = _mm_min_ps(s1, a1);
+    b0 = _mm_max_ps(s0, b0);
+    b1 = _mm_max_ps(s1, b1);
+  }
+  float a[8], b[8];
+  _mm_storeu_ps(a, a0);
+  _mm_storeu_ps(a + 4, a1);
+  _mm_storeu_ps(b, b0);
+  _mm_storeu_ps(b + 4, b1);
+  fold_lanes<1>(a, b, mn, mx);
+  for (; i < frames; ++i) {
+    const float v = x[2 * i] + x[2 * i + 1];
+    mn[0] = v < mn[0] ? v : mn[0];
+    mx[0] = v > mx[0] ? v : mx[0];
+  }
+}
+
+#else  // portable: eight independent lanes still break the dependency chain
+
 template <int P>
 void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
   static_assert(8 % P == 0);
@@ -47,20 +130,14 @@ void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
       b[k] = v > b[k] ? v : b[k];
     }
   }
-  for (int k = 0; k < 8; ++k) {
-    const int c = k % P;
-    mn[c] = a[k] < mn[c] ? a[k] : mn[c];
-    mx[c] = b[k] > mx[c] ? b[k] : mx[c];
-  }
+  fold_lanes<P>(a, b, mn, mx);
   for (; i < count; ++i) {
     const int c = static_cast<int>(i % P);
-    const float v = x[i];
-    mn[c] = v < mn[c] ? v : mn[c];
-    mx[c] = v > mx[c] ? v : mx[c];
+    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
+    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
   }
 }
 
-// Stereo mixed to one series: the sum of the two channels (divided out at the end).
 void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
   float a[8], b[8];
   for (int k = 0; k < 8; ++k) {
@@ -76,16 +153,15 @@ void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
       b[k] = v > b[k] ? v : b[k];
     }
   }
-  for (int k = 0; k < 8; ++k) {
-    mn[0] = a[k] < mn[0] ? a[k] : mn[0];
-    mx[0] = b[k] > mx[0] ? b[k] : mx[0];
-  }
+  fold_lanes<1>(a, b, mn, mx);
   for (; i < frames; ++i) {
     const float v = x[2 * i] + x[2 * i + 1];
     mn[0] = v < mn[0] ? v : mn[0];
     mx[0] = v > mx[0] ? v : mx[0];
   }
 }
+
+#endif
 
 // Any other layout (3, 5, 6, 7 or more than 8 channels): plain loops.
 void scan_mix_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {

@@ -139,6 +139,29 @@ TEST(Peaks, NanSamplesAreSkipped) {
   EXPECT_EQ(w.data, (std::vector<std::int16_t>{-6, 5, 0, 0}));
 }
 
+TEST(Peaks, NanSamplesAreSkippedInLongRuns) {
+  // Long enough for the vector loops: NaN at every position of a block, in every layout.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int ch : {1, 2, 4}) {
+    for (bool split : {false, true}) {
+      std::vector<float> x(1000 * static_cast<std::size_t>(ch), s16(10));
+      for (std::size_t i = 0; i < x.size(); i += 3) x[i] = nan;
+      x[5 * ch] = s16(-4000);  // frame 5: every channel
+      for (int c = 1; c < ch; ++c) x[5 * ch + c] = s16(-4000);
+      x[701 * ch] = s16(3000);
+      for (int c = 1; c < ch; ++c) x[701 * ch + c] = s16(3000);
+      PeaksRequest r = with_spp(1000);
+      r.split_channels = split;
+      WaveformData w = run(r, ch, x);
+      ASSERT_EQ(w.length, 1u);
+      for (int c = 0; c < w.channels; ++c) {
+        EXPECT_EQ(w.data[2 * c], -4000) << ch << " " << split << " " << c;
+        EXPECT_EQ(w.data[2 * c + 1], 3000) << ch << " " << split << " " << c;
+      }
+    }
+  }
+}
+
 TEST(Peaks, SplitChannelsKeepsEachChannel) {
   auto tone = synth::sine(441, 1.0, 44100, 1, 0.5);
   std::vector<float> x;
