@@ -220,10 +220,8 @@ class Envelope {
     std::vector<float> out = pixels_;
     if (count_ > 0) {
       for (int c = 0; c < out_ch_; ++c) {
-        float pair[2] = {mins_[c], maxs_[c]};
-        fix_pair(pair);
-        out.push_back(pair[0]);
-        out.push_back(pair[1]);
+        out.push_back(mins_[c]);
+        out.push_back(maxs_[c]);
       }
     }
     return out;
@@ -267,17 +265,10 @@ class Envelope {
     count_ = 0;
   }
 
-  // A pixel that saw only NaN samples has min > max; it stands for silence.
-  static void fix_pair(float* pair) {
-    if (pair[0] > pair[1]) pair[0] = pair[1] = 0.0f;
-  }
-
   void close_pixel() {
     for (int c = 0; c < out_ch_; ++c) {
-      float pair[2] = {mins_[c], maxs_[c]};
-      fix_pair(pair);
-      pixels_.push_back(pair[0]);
-      pixels_.push_back(pair[1]);
+      pixels_.push_back(mins_[c]);
+      pixels_.push_back(maxs_[c]);
     }
     reset_current();
     if (cap_ > 0 && pixels_.size() >= cap_ * stride()) merge_pairs();
@@ -312,6 +303,14 @@ class Envelope {
   std::int64_t count_ = 0;          // frames in the unfinished pixel
   std::int64_t total_ = 0;
 };
+
+// A pixel that saw only NaN samples keeps min = +inf > max = -inf, which merges as if it
+// were not there; in the output it stands for silence.
+void settle(std::vector<float>& px) {
+  for (std::size_t i = 0; i + 1 < px.size(); i += 2) {
+    if (px[i] > px[i + 1]) px[i] = px[i + 1] = 0.0f;
+  }
+}
 
 // Pixels of a buffer grouped `g` at a time (the last group may be short).
 std::vector<float> group_pixels(const std::vector<float>& px, std::size_t stride, std::size_t g) {
@@ -598,6 +597,12 @@ struct PeaksWriter::Impl {
 
   // The min/max series in full-scale-sum units and its samples_per_pixel.
   std::vector<float> series(std::int64_t& spp) const {
+    std::vector<float> px = unsettled_series(spp);
+    settle(px);
+    return px;
+  }
+
+  std::vector<float> unsettled_series(std::int64_t& spp) const {
     std::vector<float> px = env.pixels();
     spp = env.spp();
     const std::size_t m = px.size() / stride();

@@ -137,6 +137,14 @@ TEST(Peaks, NanSamplesAreSkipped) {
   WaveformData w = run(with_spp(4), 1, x);
   ASSERT_EQ(w.length, 2u);
   EXPECT_EQ(w.data, (std::vector<std::int16_t>{-6, 5, 0, 0}));
+  // Grouping fine pixels (length unknown) must not turn an all-NaN pixel into a zero.
+  PeaksRequest one;
+  one.peaks = 1;
+  std::vector<float> y = {nan, s16(5000), s16(3000)};
+  one.bits = 16;
+  WaveformData g = run(one, 1, y, -1);
+  EXPECT_EQ(g.samples_per_pixel, 3);
+  EXPECT_EQ(g.data, (std::vector<std::int16_t>{3000, 5000}));
 }
 
 TEST(Peaks, NanSamplesAreSkippedInLongRuns) {
