@@ -272,6 +272,35 @@ TEST(Peaks, AdaptiveResolutionStaysNearNAndMatchesAFixedRun) {
   }
 }
 
+TEST(Peaks, AboutNMeansTheDocumentedBounds) {
+  // Known length: at most N and at least N*F/(F+N). Unknown: at most N and at least the
+  // smaller of that and 8N/9. (Inputs of 2N frames or more; below, spp is the minimum 2.)
+  std::vector<float> x(8192, 0.25f);
+  for (int n : {1000, 4000}) {
+    for (std::int64_t f : {8000, 9001, 65535, 65537, 100000, 262145, 1000003, 4000037}) {
+      if (f < 2 * n) continue;
+      for (bool known : {true, false}) {
+        PeaksRequest req;
+        req.peaks = n;
+        PeaksWriter w(req, 44100, 1, known ? f : -1);
+        for (std::int64_t done = 0; done < f;) {
+          const std::size_t k = static_cast<std::size_t>(std::min<std::int64_t>(8192, f - done));
+          w.add(x.data(), k);
+          done += static_cast<std::int64_t>(k);
+        }
+        const WaveformData r = w.result();
+        const double floor_known = static_cast<double>(n) * f / (f + n);
+        const double floor = known ? floor_known : std::min(floor_known, 8.0 * n / 9);
+        EXPECT_LE(r.length, static_cast<std::size_t>(n)) << n << " " << f << " " << known;
+        EXPECT_GE(static_cast<double>(r.length), floor) << n << " " << f << " " << known;
+        // The pixels cover the input exactly: all but the last are full.
+        EXPECT_EQ((f + r.samples_per_pixel - 1) / r.samples_per_pixel,
+                  static_cast<std::int64_t>(r.length));
+      }
+    }
+  }
+}
+
 TEST(Peaks, AdaptiveEqualsKnownForShortInputs) {
   // Below the fine buffer's size nothing merges, so not knowing the length costs nothing.
   auto x = noise(20000, 1);
