@@ -15,6 +15,12 @@ int main(int argc, char** argv) {
   PeaksRequest request;
   tool.app().add_option("FILE", input, "Audio or video file, - for stdin")->required();
   tool.app().add_option("-o,--output", output, "Output file, - for stdout");
+  DecodeOptions decode;
+  decode.threads = 0;
+  tool.app()
+      .add_option("--threads", decode.threads,
+                  "Decoder threads (0 = one per core; helps FLAC; 1 for batches)")
+      ->check(CLI::Range(0, 256));
   add_peaks_options(tool.app(), request);
   tool.add_progress_flag();
 
@@ -23,7 +29,7 @@ int main(int argc, char** argv) {
     ensure_not_same_file(input, output);
     ensure_output_writable(output);
 
-    Decoder decoder(input);
+    Decoder decoder(input, decode);
     PeaksWriter writer(request, decoder.sample_rate(), decoder.channels(), decoder.info().frames);
     if (request.format == PeaksFormat::waveflow) {
       writer.set_input(input, input == "-" ? std::string() : sha256_file(input).sha256);
