@@ -107,6 +107,9 @@ case_ "FLAC and MP3 inputs"
 run "$P" t.flac -o flac.json
 expect_rc 0
 check "FLAC = WAV exactly" 'cmp -s flac.json out.json'
+run "$P" t.flac --threads 1 -o flac1.json
+expect_rc 0
+check "one decoder thread: the same" 'cmp -s flac1.json out.json'
 run "$P" t.mp3 --peaks 100 -o mp3.json
 expect_rc 0
 check "MP3 peaks near the WAV's" '[ "$(js "Math.abs(Math.max(...d.data)-64)<=2&&d.length>=99&&d.length<=100" mp3.json)" = true ]'
@@ -197,6 +200,7 @@ bad 64 "$P" t.wav --format waveflow --samples-per-pixel 10
 bad 64 "$P" t.wav --format png --peaks 10
 bad 64 "$P" t.wav --color red
 bad 64 "$P" t.wav --format gif
+bad 64 "$P" t.wav --threads -1
 case_ "unknown output extension"
 run "$P" t.wav -o out.txt
 expect_rc 64
