@@ -11,360 +11,17 @@
 
 #include <CLI/CLI.hpp>
 
-#if defined(__SSE2__) && !defined(DJB_NO_SIMD)
-#include <emmintrin.h>
-#endif
-
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/json_out.hpp"
+#include "libaudio/peak_envelope.hpp"
 #include "libaudio/version.hpp"
 #include "libaudio/waveform_image.hpp"
 
 namespace audio {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
-
-// ---------------------------------------------------------------------------------------
-// The hot loops. Each scans a run of frames that all belong to one pixel and folds them
-// into running minima and maxima, over eight lanes at a time (lane k holds channel k % P
-// when P channels are kept apart). `v < m ? v : m` is what the SIMD min instruction
-// computes, so NaN samples are passed over in both versions. Compilers do not vectorise
-// these reductions by themselves (the NaN rule), hence SSE where it exists.
-
-// Folds the eight lanes and the frames after the last full block into mn/mx.
-template <int P>
-void fold_lanes(const float* a, const float* b, float* mn, float* mx) {
-  for (int k = 0; k < 8; ++k) {
-    const int c = k % P;
-    mn[c] = a[k] < mn[c] ? a[k] : mn[c];
-    mx[c] = b[k] > mx[c] ? b[k] : mx[c];
-  }
-}
-
-#if defined(__SSE2__) && !defined(DJB_NO_SIMD)
-
-// P interleaved channels kept apart (P divides 8).
-template <int P>
-void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
-  static_assert(8 % P == 0);
-  const std::size_t count = frames * P;
-  float init_a[8], init_b[8];
-  for (int k = 0; k < 8; ++k) {
-    init_a[k] = mn[k % P];
-    init_b[k] = mx[k % P];
-  }
-  __m128 a0 = _mm_loadu_ps(init_a), a1 = _mm_loadu_ps(init_a + 4);
-  __m128 b0 = _mm_loadu_ps(init_b), b1 = _mm_loadu_ps(init_b + 4);
-  std::size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    const __m128 v0 = _mm_loadu_ps(x + i);
-    const __m128 v1 = _mm_loadu_ps(x + i + 4);
-    a0 = _mm_min_ps(v0, a0);
-    a1 = _mm_min_ps(v1, a1);
-    b0 = _mm_max_ps(v0, b0);
-    b1 = _mm_max_ps(v1, b1);
-  }
-  float a[8], b[8];
-  _mm_storeu_ps(a, a0);
-  _mm_storeu_ps(a + 4, a1);
-  _mm_storeu_ps(b, b0);
-  _mm_storeu_ps(b + 4, b1);
-  fold_lanes<P>(a, b, mn, mx);
-  for (; i < count; ++i) {
-    const int c = static_cast<int>(i % P);
-    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
-    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
-  }
-}
-
-// Stereo mixed to one series: the sum of the two channels (divided out at the end).
-void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
-  __m128 a0 = _mm_set1_ps(mn[0]), a1 = a0;
-  __m128 b0 = _mm_set1_ps(mx[0]), b1 = b0;
-  std::size_t i = 0;
-  for (; i + 8 <= frames; i += 8) {
-    const float* f = x + 2 * i;
-    const __m128 p = _mm_loadu_ps(f), q = _mm_loadu_ps(f + 4);
-    const __m128 r = _mm_loadu_ps(f + 8), t = _mm_loadu_ps(f + 12);
-    const __m128 s0 = _mm_add_ps(_mm_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0)),
-                                 _mm_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
-    const __m128 s1 = _mm_add_ps(_mm_shuffle_ps(r, t, _MM_SHUFFLE(2, 0, 2, 0)),
-                                 _mm_shuffle_ps(r, t, _MM_SHUFFLE(3, 1, 3, 1)));
-    a0 = _mm_min_ps(s0, a0);
-    a1 = _mm_min_ps(s1, a1);
-    b0 = _mm_max_ps(s0, b0);
-    b1 = _mm_max_ps(s1, b1);
-  }
-  float a[8], b[8];
-  _mm_storeu_ps(a, a0);
-  _mm_storeu_ps(a + 4, a1);
-  _mm_storeu_ps(b, b0);
-  _mm_storeu_ps(b + 4, b1);
-  fold_lanes<1>(a, b, mn, mx);
-  for (; i < frames; ++i) {
-    const float v = x[2 * i] + x[2 * i + 1];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
-}
-
-#else  // portable: eight independent lanes still break the dependency chain
-
-template <int P>
-void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
-  static_assert(8 % P == 0);
-  const std::size_t count = frames * P;
-  float a[8], b[8];
-  for (int k = 0; k < 8; ++k) {
-    a[k] = mn[k % P];
-    b[k] = mx[k % P];
-  }
-  std::size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    for (int k = 0; k < 8; ++k) {
-      const float v = x[i + k];
-      a[k] = v < a[k] ? v : a[k];
-      b[k] = v > b[k] ? v : b[k];
-    }
-  }
-  fold_lanes<P>(a, b, mn, mx);
-  for (; i < count; ++i) {
-    const int c = static_cast<int>(i % P);
-    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
-    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
-  }
-}
-
-void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
-  float a[8], b[8];
-  for (int k = 0; k < 8; ++k) {
-    a[k] = mn[0];
-    b[k] = mx[0];
-  }
-  std::size_t i = 0;
-  for (; i + 8 <= frames; i += 8) {
-    const float* f = x + 2 * i;
-    for (int k = 0; k < 8; ++k) {
-      const float v = f[2 * k] + f[2 * k + 1];
-      a[k] = v < a[k] ? v : a[k];
-      b[k] = v > b[k] ? v : b[k];
-    }
-  }
-  fold_lanes<1>(a, b, mn, mx);
-  for (; i < frames; ++i) {
-    const float v = x[2 * i] + x[2 * i + 1];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
-}
-
-#endif
-
-// Any other layout (3, 5, 6, 7 or more than 8 channels): plain loops.
-void scan_mix_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {
-  for (std::size_t i = 0; i < frames; ++i) {
-    const float* f = x + i * static_cast<std::size_t>(ch);
-    float v = 0;
-    for (int c = 0; c < ch; ++c) v += f[c];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
-}
-
-void scan_split_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {
-  for (std::size_t i = 0; i < frames; ++i) {
-    const float* f = x + i * static_cast<std::size_t>(ch);
-    for (int c = 0; c < ch; ++c) {
-      mn[c] = f[c] < mn[c] ? f[c] : mn[c];
-      mx[c] = f[c] > mx[c] ? f[c] : mx[c];
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Min/max pixels of `spp` frames each, kept as float sums of the input channels (the mean
-// is taken when converting, so the hot loop never divides). With a cap, the buffer never
-// holds more than `cap` pixels: when it fills, neighbours merge in pairs and spp doubles,
-// which gives exactly the pixels a run with the doubled spp would have made.
-class Envelope {
- public:
-  Envelope(int in_channels, bool split, std::int64_t spp, std::size_t cap)
-      : in_ch_(in_channels), out_ch_(split ? in_channels : 1), split_(split), spp_(spp), cap_(cap) {
-    reset_current();
-  }
-
-  int out_channels() const { return out_ch_; }
-  // What a pixel value is divided by to give a sample in full-scale units.
-  int divisor() const { return split_ ? 1 : in_ch_; }
-  std::int64_t spp() const { return spp_; }
-  std::int64_t total() const { return total_; }
-
-  void add(const float* x, std::size_t frames) {
-    while (frames > 0) {
-      const std::size_t n = static_cast<std::size_t>(
-          std::min<std::int64_t>(static_cast<std::int64_t>(frames), spp_ - count_));
-      scan(x, n);
-      x += n * static_cast<std::size_t>(in_ch_);
-      frames -= n;
-      count_ += static_cast<std::int64_t>(n);
-      total_ += static_cast<std::int64_t>(n);
-      if (count_ == spp_) close_pixel();
-    }
-  }
-
-  // The pixels so far, the unfinished last one included: min,max per channel per pixel.
-  std::vector<float> pixels() const {
-    std::vector<float> out = pixels_;
-    if (count_ > 0) {
-      for (int c = 0; c < out_ch_; ++c) {
-        out.push_back(mins_[c]);
-        out.push_back(maxs_[c]);
-      }
-    }
-    return out;
-  }
-
- private:
-  void scan(const float* x, std::size_t n) {
-    float* mn = mins_.data();
-    float* mx = maxs_.data();
-    if (!split_) {
-      if (in_ch_ == 1) {
-        scan_split<1>(x, n, mn, mx);
-      } else if (in_ch_ == 2) {
-        scan_mix2(x, n, mn, mx);
-      } else {
-        scan_mix_any(x, n, in_ch_, mn, mx);
-      }
-      return;
-    }
-    switch (in_ch_) {
-      case 1:
-        scan_split<1>(x, n, mn, mx);
-        break;
-      case 2:
-        scan_split<2>(x, n, mn, mx);
-        break;
-      case 4:
-        scan_split<4>(x, n, mn, mx);
-        break;
-      case 8:
-        scan_split<8>(x, n, mn, mx);
-        break;
-      default:
-        scan_split_any(x, n, in_ch_, mn, mx);
-    }
-  }
-
-  void reset_current() {
-    mins_.assign(static_cast<std::size_t>(out_ch_), kInf);
-    maxs_.assign(static_cast<std::size_t>(out_ch_), -kInf);
-    count_ = 0;
-  }
-
-  void close_pixel() {
-    for (int c = 0; c < out_ch_; ++c) {
-      pixels_.push_back(mins_[c]);
-      pixels_.push_back(maxs_[c]);
-    }
-    reset_current();
-    if (cap_ > 0 && pixels_.size() >= cap_ * stride()) merge_pairs();
-  }
-
-  std::size_t stride() const { return 2 * static_cast<std::size_t>(out_ch_); }
-
-  void merge_pairs() {
-    const std::size_t s = stride();
-    const std::size_t n = pixels_.size() / s;  // even: the cap is even
-    for (std::size_t i = 0; i < n / 2; ++i) {
-      const float* a = &pixels_[2 * i * s];
-      const float* b = a + s;
-      float* o = &pixels_[i * s];
-      for (std::size_t c = 0; c < s; c += 2) {
-        const float lo = std::min(a[c], b[c]);
-        const float hi = std::max(a[c + 1], b[c + 1]);
-        o[c] = lo;
-        o[c + 1] = hi;
-      }
-    }
-    pixels_.resize(n / 2 * s);
-    spp_ *= 2;
-  }
-
-  int in_ch_, out_ch_;
-  bool split_;
-  std::int64_t spp_;
-  std::size_t cap_;  // pixels; 0 = no cap
-  std::vector<float> pixels_;
-  std::vector<float> mins_, maxs_;  // the unfinished pixel, per output channel
-  std::int64_t count_ = 0;          // frames in the unfinished pixel
-  std::int64_t total_ = 0;
-};
-
-// A pixel that saw only NaN samples keeps min = +inf > max = -inf, which merges as if it
-// were not there; in the output it stands for silence.
-void settle(std::vector<float>& px) {
-  for (std::size_t i = 0; i + 1 < px.size(); i += 2) {
-    if (px[i] > px[i + 1]) px[i] = px[i + 1] = 0.0f;
-  }
-}
-
-// Pixels of a buffer grouped `g` at a time (the last group may be short).
-std::vector<float> group_pixels(const std::vector<float>& px, std::size_t stride, std::size_t g) {
-  const std::size_t m = px.size() / stride;
-  const std::size_t n = (m + g - 1) / g;
-  std::vector<float> out(n * stride);
-  for (std::size_t i = 0; i < n; ++i) {
-    float* o = &out[i * stride];
-    for (std::size_t c = 0; c < stride; c += 2) {
-      o[c] = kInf;
-      o[c + 1] = -kInf;
-    }
-    for (std::size_t k = i * g; k < std::min(m, (i + 1) * g); ++k) {
-      const float* p = &px[k * stride];
-      for (std::size_t c = 0; c < stride; c += 2) {
-        o[c] = std::min(o[c], p[c]);
-        o[c + 1] = std::max(o[c + 1], p[c + 1]);
-      }
-    }
-  }
-  return out;
-}
-
-// Exactly `n` buckets with proportional edges: bucket j covers frames [j*F/n, (j+1)*F/n)
-// and takes the pixels (of `spp` frames) that start inside it, so every pixel counts once.
-// A bucket no pixel starts in (fewer pixels than buckets: a short input is stretched)
-// takes the pixel its start falls in.
-std::vector<float> rebin_pixels(const std::vector<float>& px, std::size_t stride, std::int64_t spp,
-                                std::int64_t frames, std::size_t n) {
-  std::vector<float> out(n * stride, 0.0f);
-  const std::int64_t m = static_cast<std::int64_t>(px.size() / stride);
-  if (frames <= 0 || m == 0) return out;
-  const std::int64_t nn = static_cast<std::int64_t>(n);
-  auto first_frame = [&](std::int64_t j) { return (j * frames + nn - 1) / nn; };
-  auto first_pixel_from = [&](std::int64_t frame) { return (frame + spp - 1) / spp; };
-  for (std::int64_t j = 0; j < nn; ++j) {
-    std::int64_t lo = first_pixel_from(first_frame(j));
-    std::int64_t hi = std::min(first_pixel_from(first_frame(j + 1)), m) - 1;
-    if (lo > hi) lo = hi = std::min(j * frames / (nn * spp), m - 1);
-    float* o = &out[static_cast<std::size_t>(j) * stride];
-    for (std::size_t c = 0; c < stride; c += 2) {
-      o[c] = kInf;
-      o[c + 1] = -kInf;
-    }
-    for (std::int64_t k = lo; k <= hi; ++k) {
-      const float* p = &px[static_cast<std::size_t>(k) * stride];
-      for (std::size_t c = 0; c < stride; c += 2) {
-        o[c] = std::min(o[c], p[c]);
-        o[c + 1] = std::max(o[c + 1], p[c + 1]);
-      }
-    }
-  }
-  return out;
-}
 
 // audiowaveform's 16-bit value of a (summed) sample: the mean, truncated, clamped.
 std::int16_t to16(float value, int divisor) {
@@ -581,7 +238,7 @@ struct PeaksWriter::Impl {
   int channels = 0;
   Mode mode = Mode::fixed;
   std::size_t target = 0;  // N (peaks or width) for known/adaptive/buckets
-  Envelope env;
+  PeakEnvelope env;
   std::string input_path, input_sha256;
 
   Impl(const PeaksRequest& r, int sample_rate, int ch, Mode m, std::size_t n, std::int64_t spp,
@@ -598,7 +255,7 @@ struct PeaksWriter::Impl {
   // The min/max series in full-scale-sum units and its samples_per_pixel.
   std::vector<float> series(std::int64_t& spp) const {
     std::vector<float> px = unsettled_series(spp);
-    settle(px);
+    settle_pixels(px);
     return px;
   }
 
@@ -619,7 +276,7 @@ struct PeaksWriter::Impl {
         return g == 1 ? px : group_pixels(px, stride(), g);
       }
       case Mode::buckets: {
-        const std::int64_t f = env.total();
+        const std::int64_t f = env.frames();
         spp = std::max<std::int64_t>(
             1, (f + static_cast<std::int64_t>(target) / 2) / static_cast<std::int64_t>(target));
         return rebin_pixels(px, stride(), env.spp(), f, target);
@@ -718,7 +375,7 @@ struct PeaksWriter::Impl {
     doc["peaks"] = mags.size();
     doc["sample_rate"] = rate;
     doc["channels"] = channels;
-    doc["duration"] = round_to(static_cast<double>(env.total()) / rate, 6);
+    doc["duration"] = round_to(static_cast<double>(env.frames()) / rate, 6);
     doc["input"] = input_record(input_path, input_sha256);
     if (input_path.empty()) doc["input"]["path"] = nullptr;
     doc["toolkit_version"] = kToolkitVersion;
@@ -823,7 +480,7 @@ void PeaksWriter::add(const float* interleaved, std::size_t frames) {
 }
 
 std::int64_t PeaksWriter::frames() const {
-  return impl_->env.total();
+  return impl_->env.frames();
 }
 
 WaveformData PeaksWriter::result() const {
