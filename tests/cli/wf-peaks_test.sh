@@ -96,6 +96,13 @@ run_stdin t.wav "$P" - --format waveflow --peaks 7 -o wfstdin.json
 expect_rc 0
 check "stdin waveflow = file waveflow" '[ "$(js "d.data.join()" wfstdin.json)" = "$(js "d.data.join()" wf7.json)" ]'
 check "stdin has no sha256" '[ "$(js "d.input.path+\" \"+d.input.sha256" wfstdin.json)" = "- null" ]'
+mkfifo fifo.wav
+cat t.wav >fifo.wav &
+run "$P" fifo.wav --format waveflow --peaks 7 -o wffifo.json
+wait
+expect_rc 0
+check "a named pipe is read once: same data, no sha256" \
+  '[ "$(js "d.data.join()+\" \"+d.input.sha256" wffifo.json)" = "$(js "d.data.join()" wf7.json) null" ]'
 for f in t.wav t.flac t.mp3; do
   run_stdin $f "$P" -
   expect_rc 0

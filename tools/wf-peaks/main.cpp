@@ -1,4 +1,5 @@
 // wf-peaks: waveform data for web viewers (audiowaveform JSON/dat, waveflow, SVG/PNG).
+#include <filesystem>
 #include <vector>
 
 #include "libaudio/atomic_file.hpp"
@@ -32,7 +33,10 @@ int main(int argc, char** argv) {
     Decoder decoder(input, decode);
     PeaksWriter writer(request, decoder.sample_rate(), decoder.channels(), decoder.info().frames);
     if (request.format == PeaksFormat::waveflow) {
-      writer.set_input(input, input == "-" ? std::string() : sha256_file(input).sha256);
+      // Only a regular file can be read twice; a pipe's hash stays unknown.
+      std::error_code ec;
+      const bool regular = input != "-" && std::filesystem::is_regular_file(input, ec);
+      writer.set_input(input, regular ? sha256_file(input).sha256 : std::string());
     }
     Progress progress(tool.progress_enabled(), input, decoder.info().duration);
     constexpr std::size_t kChunk = 8192;
