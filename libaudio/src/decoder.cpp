@@ -224,6 +224,10 @@ Decoder::Decoder(const std::string& path, const DecodeOptions& options)
     throw Error(Exit::usage, path,
                 "sample rate " + std::to_string(options.sample_rate) + " is out of range");
   }
+  if (options.threads < 0 || options.threads > 256) {
+    throw Error(Exit::usage, path,
+                "thread count " + std::to_string(options.threads) + " is out of range");
+  }
   if (options.channels < 0 || options.channels > 64) {
     throw Error(Exit::usage, path,
                 "channel count " + std::to_string(options.channels) + " is out of range");
@@ -241,7 +245,8 @@ Decoder::Decoder(const std::string& path, const DecodeOptions& options)
   if (!d.codec || avcodec_parameters_to_context(d.codec.get(), par) < 0) {
     throw Error(Exit::software, path, "cannot set up the decoder");
   }
-  d.codec->thread_count = 1;  // batches parallelise across files instead
+  d.codec->thread_count = options.threads;  // 1 by default: batches parallelise across files
+  if (options.threads != 1) d.codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   d.codec->pkt_timebase = d.fmt->streams[d.info.stream_index]->time_base;
   int rc = avcodec_open2(d.codec.get(), dec, nullptr);
   if (rc < 0) throw Error(Exit::data, path, "cannot open the decoder (" + error_text(rc) + ")");

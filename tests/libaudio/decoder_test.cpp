@@ -62,6 +62,23 @@ TEST(Decoder, WavAndFlacDecodeToTheSameSamples) {
   for (std::size_t i = 0; i < sa.size(); i += 97) EXPECT_NEAR(sa[i], tone.samples[i], 1.0 / 32768);
 }
 
+TEST(Decoder, FrameThreadsGiveTheSameSamples) {
+  testutil::TempDir dir;
+  auto noise = synth::white_noise(3.0, 44100, 2, 0.5);
+  auto flac = write_fixture(dir, "n.flac", noise);
+  audio::DecodeOptions threaded;
+  threaded.threads = 0;
+  Decoder a(flac), b(flac, threaded);
+  EXPECT_EQ(decode_all(a), decode_all(b));
+  threaded.threads = -1;
+  try {
+    Decoder bad(flac, threaded);
+    FAIL() << "accepted -1 threads";
+  } catch (const audio::Error& e) {
+    EXPECT_EQ(e.code(), Exit::usage);
+  }
+}
+
 TEST(Decoder, ResamplesAndDownmixes) {
   testutil::TempDir dir;
   auto path = write_fixture(dir, "t.wav", synth::sine(440, 2.0, 48000, 2, 0.5));

@@ -32,6 +32,8 @@ struct DecodeOptions {
   int sample_rate = 0;  // 0 = native
   int channels = 0;     // 0 = native; otherwise up/down-mixed by libswresample
   int stream = -1;      // -1 = FFmpeg's best audio stream, else a container stream index
+  int threads = 1;      // decoder threads: 1 (batches parallelise across files instead), or
+                        // 0 = one per core, for codecs that decode frames in parallel (FLAC)
 };
 
 // Opens and probes the input without decoding it (used to validate "is this audio?").
