@@ -151,7 +151,7 @@ Line robust_fit(const std::vector<double>& k, const std::vector<double>& t,
   return l;
 }
 
-// The period (frames) maximising the accent's autocorrelation at 8, 16, 32, ... periods
+// The period (frames) maximising the accent's autocorrelation at 4, 8, 16, ... periods
 // within [first, last], each peak located to a fraction of a frame by a parabola, then a
 // least-squares slope through them. 0 when no long lag fits or a peak strays.
 double refine_period(const std::vector<float>& accent, std::size_t first, std::size_t last,
@@ -170,7 +170,7 @@ double refine_period(const std::vector<float>& accent, std::size_t first, std::s
     return s / static_cast<double>(n - static_cast<std::size_t>(lag));
   };
   double skt = 0, skk = 0;
-  for (int k = 8; k * period < 0.5 * static_cast<double>(n); k *= 2) {
+  for (int k = 4; k * period < 0.5 * static_cast<double>(n); k *= 2) {
     const long c = std::lround(k * period);
     long best = c;
     double vbest = r(c);
@@ -188,6 +188,77 @@ double refine_period(const std::vector<float>& accent, std::size_t first, std::s
     skk += static_cast<double>(k) * k;
   }
   return skk > 0 ? skt / skk : 0;
+}
+
+// Replaces each segment's least-squares period by refine_period's over the segment's frames,
+// re-anchoring its phase on the tracked beats within it.
+void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
+                     const std::vector<float>& accent, std::size_t first, std::size_t last,
+                     const OnsetFeatures& f) {
+  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
+    TempoSegment& seg = grid.segments[s];
+    const auto begin = static_cast<std::size_t>(seg.first_beat);
+    const std::size_t end = s + 1 < grid.segments.size()
+                                ? static_cast<std::size_t>(grid.segments[s + 1].first_beat)
+                                : grid.beats.size();
+    const double period = 60.0 / seg.bpm;
+    const auto lo =
+        static_cast<std::size_t>(std::clamp(f.frame_at(seg.start - 0.5 * period),
+                                            static_cast<double>(first), static_cast<double>(last)));
+    const auto hi = static_cast<std::size_t>(std::clamp(
+        f.frame_at(seg.end + 0.5 * period), static_cast<double>(first), static_cast<double>(last)));
+    const double p_refined = refine_period(accent, lo, hi, period * f.frame_rate);
+    if (p_refined <= 0) continue;
+    const double p = p_refined / f.frame_rate;
+    double sw = 0, so = 0;
+    for (const BeatPoint& b : points) {
+      if (b.position < seg.start - 0.5 * period || b.position > seg.end + 0.5 * period) continue;
+      const double k = std::round((b.position - seg.start) / period);
+      const double r = b.position - (seg.start + period * k);
+      if (std::fabs(r) > 0.12 * period) continue;
+      const double w = std::min(2.0, b.strength);
+      sw += w;
+      so += w * (b.position - p * k);
+    }
+    if (sw <= 0) continue;
+    const double a = so / sw;
+    for (std::size_t i = begin; i < end; ++i)
+      grid.beats[i] = a + p * static_cast<double>(i - begin);
+    seg.bpm = 60.0 / p;
+    seg.phase = a;
+    seg.start = grid.beats[begin];
+    seg.end = grid.beats[end - 1];
+  }
+  // The grid's tempo is the longest segment's.
+  std::size_t longest = 0;
+  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
+    const TempoSegment& a = grid.segments[s];
+    const TempoSegment& b = grid.segments[longest];
+    if (a.end - a.start > b.end - b.start) longest = s;
+  }
+  grid.bpm = grid.segments[longest].bpm;
+  grid.period = 60.0 / grid.bpm;
+  grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
+}
+
+// Carries the first segment's grid back to `from` and the last one's on to `to` (seconds,
+// with a quarter-period margin).
+void extend_grid(BeatGrid& grid, double from, double to) {
+  if (grid.beats.empty() || grid.segments.empty()) return;
+  TempoSegment& head = grid.segments.front();
+  const double p0 = 60.0 / head.bpm;
+  std::vector<double> before;
+  for (double t = grid.beats.front() - p0; t >= from - 0.25 * p0; t -= p0) before.push_back(t);
+  std::reverse(before.begin(), before.end());
+  grid.beats.insert(grid.beats.begin(), before.begin(), before.end());
+  for (TempoSegment& s : grid.segments) s.first_beat += static_cast<int>(before.size());
+  head.first_beat = 0;
+  head.start = grid.beats.front();
+  if (grid.constant) grid.first_beat = grid.beats.front();
+  TempoSegment& tail = grid.segments.back();
+  const double p1 = 60.0 / tail.bpm;
+  for (double t = grid.beats.back() + p1; t <= to + 0.25 * p1; t += p1) grid.beats.push_back(t);
+  tail.end = grid.beats.back();
 }
 
 }  // namespace
@@ -348,13 +419,55 @@ BeatGrid fit_beat_grid(const std::vector<BeatPoint>& points, double period_guess
     return robust_fit(part(k), part(t), part(w), 0.12);
   };
   std::vector<Seg> segs;
-  for (std::size_t s = 0; s + 1 < cuts.size(); ++s) {
-    Seg seg{cuts[s], cuts[s + 1], fit_range(cuts[s], cuts[s + 1])};
-    if (!segs.empty() && std::fabs(seg.line.p / segs.back().line.p - 1) < 0.005) {
-      segs.back().j = seg.j;
-      segs.back().line = fit_range(segs.back().i, seg.j);
-    } else {
-      segs.push_back(seg);
+  for (std::size_t s = 0; s + 1 < cuts.size(); ++s)
+    segs.push_back({cuts[s], cuts[s + 1], fit_range(cuts[s], cuts[s + 1])});
+  // Not every split is a tempo change. Merge (and refit robustly, so the majority phase
+  // wins) until neither holds: two neighbours within 0.5 % of each other's tempo (a phase
+  // slip of the tracker), or a segment between two that agree within 0.3 % (the tracker
+  // drifting from a wrong phase back to the right one over a few bars).
+  auto merge = [&](std::size_t from, std::size_t to) {  // segments [from, to]
+    segs[from].j = segs[to].j;
+    segs[from].line = fit_range(segs[from].i, segs[from].j);
+    segs.erase(segs.begin() + static_cast<long>(from) + 1,
+               segs.begin() + static_cast<long>(to) + 1);
+  };
+  auto close = [&](std::size_t a, std::size_t b, double tolerance) {
+    return std::fabs(segs[a].line.p / segs[b].line.p - 1) < tolerance;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t s = 1; s + 1 < segs.size() && !changed; ++s) {
+      if (close(s - 1, s + 1, 0.003)) {
+        merge(s - 1, s + 1);
+        changed = true;
+      }
+    }
+    for (std::size_t s = 0; s + 1 < segs.size() && !changed; ++s) {
+      if (close(s, s + 1, 0.005)) {
+        merge(s, s + 1);
+        changed = true;
+      }
+    }
+  }
+  // Boundaries were searched on every 4th beat: move each by up to 6 beats to where the two
+  // lines fit best.
+  for (std::size_t s = 0; s + 1 < segs.size(); ++s) {
+    Seg &a = segs[s], &b = segs[s + 1];
+    std::size_t best = a.j;
+    double best_sse = pre.fit(a.i, a.j).sse + pre.fit(b.i, b.j).sse;
+    for (std::size_t c = a.j > 6 ? a.j - 6 : 0; c <= a.j + 6 && c < b.j; ++c) {
+      if (c < a.i + 4 || c + 4 > b.j) continue;
+      const double sse = pre.fit(a.i, c).sse + pre.fit(c, b.j).sse;
+      if (sse < best_sse) {
+        best_sse = sse;
+        best = c;
+      }
+    }
+    if (best != a.j) {
+      a.j = best;
+      b.i = best;
+      a.line = fit_range(a.i, a.j);
+      b.line = fit_range(b.i, b.j);
     }
   }
   g.found = true;
@@ -412,37 +525,12 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
     points.push_back({f.time(pos + kRiseLatency), b.strength});
   }
   BeatGrid grid = fit_beat_grid(points, tempo.period_frames / f.frame_rate, options);
-  if (!grid.found || !grid.constant) return grid;
-  // Refine the constant period from the accent's autocorrelation at long lags (8, 16, 32...
-  // beats): intervals between like events (kick to kick) are exact multiples of the period
-  // whatever a sound's detection latency, while a line through beat times is pulled by
-  // sections whose beats carry different sounds (a kick-less breakdown detects earlier).
-  const double p_frames = grid.period * f.frame_rate;
-  const double p_refined = refine_period(accent, first, last, p_frames);
-  if (p_refined <= 0) return grid;
-  const double p = p_refined / f.frame_rate;
-  // Re-anchor the phase: the weighted mean offset of the tracked beats from the new grid.
-  double sw = 0, so = 0;
-  for (const BeatPoint& b : points) {
-    const double k = std::round((b.position - grid.first_beat) / grid.period);
-    const double r = b.position - (grid.first_beat + grid.period * k);
-    if (std::fabs(r) > 0.12 * grid.period) continue;
-    const double w = std::min(2.0, b.strength);
-    sw += w;
-    so += w * (b.position - p * k);
-  }
-  if (sw <= 0) return grid;
-  const double a = so / sw;
-  const std::size_t count = grid.beats.size();
-  grid.beats.clear();
-  for (std::size_t k = 0; k < count; ++k) grid.beats.push_back(a + p * static_cast<double>(k));
-  grid.period = p;
-  grid.bpm = 60.0 / p;
-  grid.first_beat = a;
-  grid.segments.front().bpm = grid.bpm;
-  grid.segments.front().phase = a;
-  grid.segments.front().start = grid.beats.front();
-  grid.segments.front().end = grid.beats.back();
+  if (!grid.found) return grid;
+  refine_segments(grid, points, accent, first, last, f);
+  // The tracker may lose the phase where the music is thin (a kick-and-hats intro whose
+  // off-beat hats are louder than its on-beat ones); those beats are dropped as outliers,
+  // and the grid, which holds there too, is carried out to the first and last onsets.
+  extend_grid(grid, f.time(static_cast<double>(first)), f.time(static_cast<double>(last)));
   return grid;
 }
 

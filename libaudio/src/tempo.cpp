@@ -15,8 +15,9 @@ constexpr double kMinSubdivision = 0.2, kMaxSubdivision = 0.85, kMaxFiner = 0.6;
 // Below this mean autocorrelation over four beat periods there is no pulse: white noise and
 // speech-like syllables stay under 0.1, the sparsest groove measured is above 0.4.
 constexpr double kMinPeriodicity = 0.2;
-// Onset strength at or under this (in log-flux units summed over the bank) is a pad or a drone.
-constexpr double kMinOnsetStrength = 0.5;
+// The 99th percentile of onset strength (log-flux summed over the bank) under which the
+// material has no attacks: a pad or a drone.
+constexpr double kMinOnsetStrength = 5.0;
 constexpr double kSilencePower = 1e-9;  // -90 dBFS mean square
 
 std::vector<float> max_filter(const std::vector<float>& a, int radius) {
@@ -167,21 +168,21 @@ TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
   TempoEstimate est;
   const double fps = f.frame_rate;
   const std::size_t n = f.frames();
-  double peak_power = 0, strength_sum = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  double peak_power = 0;
+  for (std::size_t i = 0; i < n; ++i)
     peak_power = std::max(peak_power, static_cast<double>(f.low[i] + f.mid[i] + f.high[i]));
-    strength_sum += f.strength[i];
-  }
   if (n == 0 || peak_power < kSilencePower) {
     est.reason = "silence";
     return est;
   }
   const std::vector<float> accent = beat_accent(f);
   const std::vector<float> nov = novelty(accent, static_cast<int>(std::lround(fps / 2)));
-  double nov_mean = 0;
-  for (float v : nov) nov_mean += v;
-  nov_mean /= static_cast<double>(n);
-  if (strength_sum / static_cast<double>(n) < kMinOnsetStrength) {
+  // Attacks: the 99th percentile of onset strength (a loud frame a second or so). Pads and
+  // drones stay under 2, the sparsest groove measured is over 20.
+  std::vector<float> sorted(f.strength);
+  const auto q = static_cast<long>(0.99 * static_cast<double>(n - 1));
+  std::nth_element(sorted.begin(), sorted.begin() + q, sorted.end());
+  if (sorted[static_cast<std::size_t>(q)] < kMinOnsetStrength) {
     est.reason = "no onsets";
     return est;
   }
@@ -274,7 +275,6 @@ TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
        i < cands.size() && static_cast<int>(est.alternatives.size()) < o.max_alternatives; ++i) {
     est.alternatives.push_back({cands[i].bpm, std::exp(3.0 * (cands[i].total - win.total))});
   }
-  (void)nov_mean;
   return est;
 }
 
