@@ -241,14 +241,24 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
   grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
 }
 
-// Carries the first segment's grid back to `from` and the last one's on to `to` (seconds,
-// with a quarter-period margin).
-void extend_grid(BeatGrid& grid, double from, double to) {
+// Carries the first segment's grid back towards `from` and the last one's on towards `to`
+// (frames), a beat at a time while an onset (accent over `threshold`) lies within a tenth
+// of a period of the next grid position.
+void extend_grid(BeatGrid& grid, const std::vector<float>& accent, float threshold,
+                 const OnsetFeatures& f, std::size_t from, std::size_t to) {
   if (grid.beats.empty() || grid.segments.empty()) return;
+  auto onset_near = [&](double t, double period) {
+    const double c = f.frame_at(t), w = 0.1 * period * f.frame_rate + 1;
+    const long lo = std::max(static_cast<long>(from), static_cast<long>(std::floor(c - w)));
+    const long hi = std::min(static_cast<long>(to), static_cast<long>(std::ceil(c + w)));
+    for (long i = lo; i <= hi; ++i)
+      if (accent[static_cast<std::size_t>(i)] >= threshold) return true;
+    return false;
+  };
   TempoSegment& head = grid.segments.front();
   const double p0 = 60.0 / head.bpm;
   std::vector<double> before;
-  for (double t = grid.beats.front() - p0; t >= from - 0.25 * p0; t -= p0) before.push_back(t);
+  for (double t = grid.beats.front() - p0; onset_near(t, p0); t -= p0) before.push_back(t);
   std::reverse(before.begin(), before.end());
   grid.beats.insert(grid.beats.begin(), before.begin(), before.end());
   for (TempoSegment& s : grid.segments) s.first_beat += static_cast<int>(before.size());
@@ -257,7 +267,7 @@ void extend_grid(BeatGrid& grid, double from, double to) {
   if (grid.constant) grid.first_beat = grid.beats.front();
   TempoSegment& tail = grid.segments.back();
   const double p1 = 60.0 / tail.bpm;
-  for (double t = grid.beats.back() + p1; t <= to + 0.25 * p1; t += p1) grid.beats.push_back(t);
+  for (double t = grid.beats.back() + p1; onset_near(t, p1); t += p1) grid.beats.push_back(t);
   tail.end = grid.beats.back();
 }
 
@@ -344,8 +354,14 @@ BeatGrid fit_beat_grid(const std::vector<BeatPoint>& points, double period_guess
   // previous one is a spurious extra and is dropped.
   std::vector<double> k{0}, t{points[0].position}, w{std::min(2.0, points[0].strength / median)};
   for (std::size_t i = 1; i < points.size(); ++i) {
-    const double steps = std::round((points[i].position - t.back()) / period_guess);
+    const double gap = points[i].position - t.back();
+    const double steps = std::round(gap / period_guess);
     if (steps < 1) continue;
+    // A beat about half-way (under 3/4 of a period) whose successor is a period after the
+    // previous beat is an extra: skip it rather than count it.
+    if (gap < 0.75 * period_guess && i + 1 < points.size() &&
+        std::fabs(points[i + 1].position - t.back() - period_guess) < 0.25 * period_guess)
+      continue;
     k.push_back(k.back() + steps);
     t.push_back(points[i].position);
     w.push_back(std::clamp(points[i].strength / median, 0.05, 2.0));
@@ -524,13 +540,26 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
       continue;
     points.push_back({f.time(pos + kRiseLatency), b.strength});
   }
+  // The ends: a beat needs an onset of at least a quarter of the typical beat's strength
+  // (a note-off click or a fade's splatter in the tail is not one).
+  float beat_floor = threshold;
+  if (!points.empty()) {
+    std::vector<double> s;
+    for (const BeatPoint& b : points) s.push_back(b.strength);
+    std::nth_element(s.begin(), s.begin() + static_cast<long>(s.size() / 2), s.end());
+    beat_floor = std::max(threshold, static_cast<float>(0.25 * s[s.size() / 2]));
+    while (!points.empty() && points.back().strength < beat_floor) points.pop_back();
+    std::size_t lead = 0;
+    while (lead < points.size() && points[lead].strength < beat_floor) ++lead;
+    points.erase(points.begin(), points.begin() + static_cast<long>(lead));
+  }
   BeatGrid grid = fit_beat_grid(points, tempo.period_frames / f.frame_rate, options);
   if (!grid.found) return grid;
   refine_segments(grid, points, accent, first, last, f);
   // The tracker may lose the phase where the music is thin (a kick-and-hats intro whose
   // off-beat hats are louder than its on-beat ones); those beats are dropped as outliers,
   // and the grid, which holds there too, is carried out to the first and last onsets.
-  extend_grid(grid, f.time(static_cast<double>(first)), f.time(static_cast<double>(last)));
+  extend_grid(grid, accent, beat_floor, f, first, last);
   return grid;
 }
 

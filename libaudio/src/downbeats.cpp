@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
 namespace audio {
 namespace {
@@ -119,11 +117,6 @@ Downbeats estimate_downbeats(const OnsetFeatures& f, const BeatGrid& grid,
       chosen = three;
       meter = 3;
     }
-  }
-  if (std::getenv("DJB_DOWNBEAT_DEBUG")) {
-    std::fprintf(stderr, "  meter %d phase %d lead %.3f scores", meter, chosen.best, chosen.lead);
-    for (double s : chosen.score) std::fprintf(stderr, " %.3f", s);
-    std::fprintf(stderr, "\n");
   }
   out.meter = meter;
   out.phase = chosen.best;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 #include "libaudio/error.hpp"
 
@@ -187,7 +186,6 @@ TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
     return est;
   }
   const double max_period = 60.0 * fps / o.min_bpm;
-  // Candidates one third of the slowest tempo need 4 x 3 periods of lag.
   const int max_lag = static_cast<int>(std::ceil(4 * max_period)) + 2;
   const std::vector<double> r = autocorrelation(nov, max_lag);
 
@@ -248,6 +246,16 @@ TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
 
   const std::vector<float> m = max_filter(accent, 1), low = max_filter(f.low_flux, 1);
   const double top_comb = peaks.front().comb;
+  // The comb at any period, extending the autocorrelation when a period is longer than the
+  // range needed (octave relatives outside the range).
+  std::vector<double> r_long;
+  auto comb_at = [&](double period) {
+    if (4 * period + 2 < static_cast<double>(r.size())) return comb(r, period);
+    if (r_long.empty()) r_long = autocorrelation(nov, static_cast<int>(std::ceil(4 * period)) + 2);
+    if (4 * period + 2 >= static_cast<double>(r_long.size()))
+      r_long = autocorrelation(nov, static_cast<int>(std::ceil(4 * period)) + 2);
+    return comb(r_long, period);
+  };
   for (Level& l : cands) {
     judge(l, measure_pattern(m, low, l.period), measure_pattern(m, low, 2 * l.period));
     const double lp = std::log2(l.bpm / o.prior_bpm) / o.prior_octaves;
@@ -256,11 +264,32 @@ TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
   std::sort(cands.begin(), cands.end(), [](const Level& a, const Level& b) {
     return a.total != b.total ? a.total > b.total : a.bpm < b.bpm;
   });
-  if (std::getenv("DJB_TEMPO_DEBUG")) {
-    for (const Level& l : cands)
-      std::fprintf(stderr,
-                   "  cand %.2f comb %.3f sub %.2f finer %.2f low %.2f viol %.2f total %.3f\n",
-                   l.bpm, l.comb, l.subdivision, l.finer, l.low_sub, l.violation, l.total);
+  // A range can exclude the real beat level (clicks at 120 with --bpm-range 40-90): when no
+  // candidate in it is a valid level, find a valid level an octave or two outside and report
+  // its octave inside the range (60 there), rather than an unrelated 2/3 level.
+  if (cands.front().violation > 0.25) {
+    double best_total = cands.front().total;
+    std::size_t pick = 0;
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      for (double factor : {2.0, 0.5, 4.0, 0.25}) {
+        Level l;
+        l.bpm = cands[i].bpm * factor;
+        if (l.bpm < 20 || l.bpm > 400) continue;
+        l.period = 60.0 * fps / l.bpm;
+        l.comb = comb_at(l.period);
+        judge(l, measure_pattern(m, low, l.period), measure_pattern(m, low, 2 * l.period));
+        l.total = -l.violation + 0.5 * l.comb / top_comb;
+        if (l.violation < cands.front().violation - 0.25 && l.total > best_total) {
+          best_total = l.total;
+          pick = i;
+        }
+      }
+    }
+    if (pick != 0) {
+      cands[pick].total = cands.front().total + 0.01;
+      std::stable_sort(cands.begin(), cands.end(),
+                       [](const Level& a, const Level& b) { return a.total > b.total; });
+    }
   }
   const Level& win = cands.front();
   est.found = true;
