@@ -1,8 +1,8 @@
-// eval-rhythm DIR: accuracy and speed of the rhythm analysis (onset, tempo, beats, downbeats)
-// against the synthesizer's truth. For every NAME.wav or NAME.mp3 in DIR with a
+// eval-rhythm DIR [--json FILE]: accuracy and speed of the rhythm analysis (onset, tempo, beats,
+// downbeats) against the synthesizer's truth. For every NAME.wav or NAME.mp3 in DIR with a
 // NAME.truth.json beside it: decode (22050 Hz mono), analyse, compare, print one line; then
-// the summary metrics. Truth without beats ("bpm": null) is a beatless fixture: the right
-// answer is no tempo.
+// the summary metrics (--json also writes each file's rhythm record, one per line). Truth without
+// beats ("bpm": null) is a beatless fixture: the right answer is no tempo.
 //
 // Metrics (conventions stated because they change the numbers):
 //  - tempo Accuracy1: |bpm - truth| <= 4 % of truth; Accuracy2: the same after allowing
@@ -20,7 +20,10 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+
+#include <sys/resource.h>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -30,6 +33,7 @@
 #include "libaudio/downbeats.hpp"
 #include "libaudio/json_out.hpp"
 #include "libaudio/onset.hpp"
+#include "libaudio/rhythm.hpp"
 #include "libaudio/tempo.hpp"
 
 namespace fs = std::filesystem;
@@ -93,10 +97,13 @@ struct Totals {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: eval-rhythm DIR\n";
+  if (argc != 2 && !(argc == 4 && std::string(argv[2]) == "--json")) {
+    std::cerr << "usage: eval-rhythm DIR [--json FILE]\n";
     return 64;
   }
+  const bool json = argc == 4;
+  std::ofstream json_out;
+  if (json) json_out.open(argv[3]);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(argv[1])) {
     const auto ext = e.path().extension();
@@ -112,35 +119,50 @@ int main(int argc, char** argv) {
     if (!fs::exists(truth_path)) continue;
     const audio::Json truth = audio::read_json_file(truth_path.string());
 
-    const auto t0 = Clock::now();
+    // Decode and onset analysis interleaved, chunk by chunk, as a streaming analyser runs:
+    // only the features are held, never the samples.
+    double decode_s = 0, onset_s = 0;
+    std::size_t samples = 0;
+    double t = Clock::now();
     audio::Decoder dec(path.string(), {22050, 1, -1});
-    std::vector<float> samples;
+    decode_s += seconds_since(t);
+    audio::OnsetStream stream;
     std::vector<float> chunk(16384);
-    std::size_t got;
-    while ((got = dec.read(chunk.data(), chunk.size())) > 0)
-      samples.insert(samples.end(), chunk.begin(), chunk.begin() + static_cast<long>(got));
-    const double decode_s = seconds_since(t0);
-
-    const auto t1 = Clock::now();
-    const audio::OnsetFeatures feat = audio::onset_features(samples.data(), samples.size());
-    const double onset_s = seconds_since(t1);
-    auto ts = Clock::now();
+    for (;;) {
+      t = Clock::now();
+      const std::size_t got = dec.read(chunk.data(), chunk.size());
+      decode_s += seconds_since(t);
+      if (got == 0) break;
+      samples += got;
+      t = Clock::now();
+      stream.push(chunk.data(), got);
+      onset_s += seconds_since(t);
+    }
+    t = Clock::now();
+    const audio::OnsetFeatures feat = stream.finish();
+    onset_s += seconds_since(t);
+    t = Clock::now();
     const audio::TempoEstimate tempo = audio::estimate_tempo(feat);
-    const double tempo_s = seconds_since(ts);
-    ts = Clock::now();
+    const double tempo_s = seconds_since(t);
+    t = Clock::now();
     const audio::BeatGrid grid = audio::analyze_beats(feat, tempo);
-    const double beats_s = seconds_since(ts);
-    ts = Clock::now();
+    const double beats_s = seconds_since(t);
+    t = Clock::now();
     const audio::Downbeats bars = audio::estimate_downbeats(feat, grid);
-    const double downbeats_s = seconds_since(ts);
-    const double analysis_s = seconds_since(t1);
+    const double downbeats_s = seconds_since(t);
+    const double analysis_s = onset_s + tempo_s + beats_s + downbeats_s;
     tot.stage[0] += decode_s;
     tot.stage[1] += onset_s;
     tot.stage[2] += tempo_s;
     tot.stage[3] += beats_s;
     tot.stage[4] += downbeats_s;
+    if (json) {
+      audio::Json doc = {{"file", path.filename().string()}};
+      doc["rhythm"] = audio::rhythm_json({tempo, grid, bars});
+      json_out << doc.dump() << '\n';
+    }
 
-    const double duration = static_cast<double>(samples.size()) / 22050.0;
+    const double duration = static_cast<double>(samples) / 22050.0;
     tot.audio_seconds += duration;
     tot.analysis_seconds += analysis_s;
     tot.total_seconds += analysis_s + decode_s;
@@ -257,6 +279,9 @@ int main(int argc, char** argv) {
       "beats %.3f s, downbeats %.3f s\n",
       tot.stage[0] * per4, tot.stage[1] * per4, tot.stage[2] * per4, tot.stage[3] * per4,
       tot.stage[4] * per4);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("peak resident memory %.0f MB\n", static_cast<double>(usage.ru_maxrss) / 1024);
   const bool pass = tot.acc1 >= 0.98 * n && tot.fine >= 0.9 * n && tot.beat_f >= 0.95 * nb &&
                     tot.change_found == tot.change_tracks &&
                     tot.downbeat_right >= 0.9 * tot.downbeat_tracks &&
