@@ -121,27 +121,52 @@ struct Prefix {
 };
 
 // A weighted line through (k, t), refitted without points more than `reject` periods off.
+// It starts from the majority phase, not from a fit of all points: the slope is the median
+// of the beat-to-beat periods, the intercept the densest window of offsets t - slope * k,
+// so a stretch tracked on the off-beat cannot tilt the line towards itself.
 Line robust_fit(const std::vector<double>& k, const std::vector<double>& t,
                 const std::vector<double>& w, double reject) {
-  std::vector<char> keep(k.size(), 1);
   Line l;
+  const std::size_t n = k.size();
+  if (n < 2) return l;
+  std::vector<double> steps;
+  for (std::size_t i = 1; i < n; ++i) steps.push_back((t[i] - t[i - 1]) / (k[i] - k[i - 1]));
+  std::nth_element(steps.begin(), steps.begin() + static_cast<long>(steps.size() / 2), steps.end());
+  const double p0 = steps[steps.size() / 2];
+  std::vector<std::pair<double, std::size_t>> offsets;
+  for (std::size_t i = 0; i < n; ++i) offsets.push_back({t[i] - p0 * (k[i] - k[0]), i});
+  std::sort(offsets.begin(), offsets.end());
+  double best = -1, window = 0;
+  std::size_t lo = 0, best_lo = 0, best_hi = 0;
+  for (std::size_t hi = 0; hi < n; ++hi) {
+    window += w[offsets[hi].second];
+    while (offsets[hi].first - offsets[lo].first > 2 * reject * p0)
+      window -= w[offsets[lo++].second];
+    if (window > best) {
+      best = window;
+      best_lo = lo;
+      best_hi = hi;
+    }
+  }
+  std::vector<char> keep(n, 0);
+  for (std::size_t i = best_lo; i <= best_hi; ++i) keep[offsets[i].second] = 1;
   for (int pass = 0; pass < 4; ++pass) {
-    double n = 0, sk = 0, st = 0, skk = 0, skt = 0;
-    for (std::size_t i = 0; i < k.size(); ++i) {
+    double sw = 0, sk = 0, st = 0, skk = 0, skt = 0;
+    for (std::size_t i = 0; i < n; ++i) {
       if (!keep[i]) continue;
       const double x = k[i] - k[0], y = t[i] - t[0], q = w[i];
-      n += q;
+      sw += q;
       sk += q * x;
       st += q * y;
       skk += q * x * x;
       skt += q * x * y;
     }
-    const double den = n * skk - sk * sk;
+    const double den = sw * skk - sk * sk;
     if (den <= 0) break;
-    l.p = (n * skt - sk * st) / den;
-    l.a = t[0] + (st - l.p * sk) / n - l.p * k[0];  // back to absolute numbers
+    l.p = (sw * skt - sk * st) / den;
+    l.a = t[0] + (st - l.p * sk) / sw - l.p * k[0];  // back to absolute numbers
     double sse = 0;
-    for (std::size_t i = 0; i < k.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
       const double r = t[i] - (l.a + l.p * k[i]);
       keep[i] = std::fabs(r) <= reject * l.p;
       if (keep[i]) sse += w[i] * r * r;
@@ -258,7 +283,8 @@ void extend_grid(BeatGrid& grid, const std::vector<float>& accent, float thresho
   TempoSegment& head = grid.segments.front();
   const double p0 = 60.0 / head.bpm;
   std::vector<double> before;
-  for (double t = grid.beats.front() - p0; onset_near(t, p0); t -= p0) before.push_back(t);
+  for (double t = grid.beats.front() - p0; t >= -0.1 * p0 && onset_near(t, p0); t -= p0)
+    before.push_back(t);
   std::reverse(before.begin(), before.end());
   grid.beats.insert(grid.beats.begin(), before.begin(), before.end());
   for (TempoSegment& s : grid.segments) s.first_beat += static_cast<int>(before.size());
@@ -560,6 +586,9 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
   // off-beat hats are louder than its on-beat ones); those beats are dropped as outliers,
   // and the grid, which holds there too, is carried out to the first and last onsets.
   extend_grid(grid, accent, beat_floor, f, first, last);
+  // A beat right at the start may come out a few milliseconds before it; report it at 0
+  // (first_beat and the segment phases keep the exact grid).
+  for (double& b : grid.beats) b = std::max(0.0, b);
   return grid;
 }
 

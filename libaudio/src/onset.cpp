@@ -1,5 +1,6 @@
 #include "libaudio/onset.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "libaudio/error.hpp"
@@ -12,6 +13,11 @@ constexpr double kLowSplit = 150.0, kHighSplit = 4000.0;
 constexpr double kBandsPerOctave = 6.0, kBankLow = 30.0;
 constexpr double kChromaLow = 100.0, kChromaHigh = 5000.0;
 constexpr float kCompression = 1000.0f;
+// The compression is relative to the recent loudness: a running peak of the frame RMS
+// that decays with a 4 s time constant, floored at -70 dBFS. A track played 30 dB quieter
+// then gives the same onset envelope; kReference is where that equals log1p(1000 x).
+constexpr float kReference = 0.3f, kReferenceFloor = 3e-4f;
+constexpr double kReferenceSeconds = 4.0;
 
 enum Region : unsigned char { kLow, kMid, kHigh };
 
@@ -70,6 +76,7 @@ OnsetAnalyzer::OnsetAnalyzer(const OnsetOptions& options)
   // window rises from zero) and keeps rising for a frame as the attack reaches its louder
   // middle: on average an onset detected at frame i happened a hop before the window's end.
   features_.time_offset = (options.n_fft - options.hop) / rate;
+  reference_decay_ = static_cast<float>(std::exp(-options.hop / (rate * kReferenceSeconds)));
   previous_.assign(b.band_first.size(), 0.0f);
   current_.resize(b.band_first.size());
 }
@@ -87,6 +94,9 @@ void OnsetAnalyzer::push_frame(const float* magnitude) {
   const float n2 = b.norm * b.norm;
   const float power[3] = {sum_squares(1, b.low_end) * n2, sum_squares(b.low_end, b.mid_end) * n2,
                           sum_squares(b.mid_end, b.bins) * n2};
+  const float rms = std::sqrt((power[0] + power[1] + power[2]) / 1.5f);
+  reference_ = std::max({rms, reference_ * reference_decay_, kReferenceFloor});
+  const float scale = kCompression * kReference / reference_;
   std::array<float, 12> chroma{};
   for (int k = b.chroma_first; k < b.chroma_end; ++k)
     chroma[static_cast<std::size_t>(b.bin_pc[static_cast<std::size_t>(k)])] +=
@@ -96,7 +106,7 @@ void OnsetAnalyzer::push_frame(const float* magnitude) {
     float sum = 0;
     for (int k = b.band_first[j]; k < b.band_last[j]; ++k) sum += magnitude[k];
     const float mean = sum * b.norm / static_cast<float>(b.band_last[j] - b.band_first[j]);
-    current_[j] = std::log1p(kCompression * mean);
+    current_[j] = std::log1p(scale * mean);
     const float rise = current_[j] - previous_[j];
     if (rise > 0) flux[b.band_region[j]] += rise;
   }
@@ -119,6 +129,7 @@ OnsetFeatures OnsetAnalyzer::take() {
   features_.frame_rate = out.frame_rate;
   features_.time_offset = out.time_offset;
   std::fill(previous_.begin(), previous_.end(), 0.0f);
+  reference_ = 0;
   return out;
 }
 

@@ -96,6 +96,30 @@ TEST(Onset, StreamingInAnyChunksGivesTheSameFeatures) {
   EXPECT_EQ(whole.frames(), (clicks.frames() + 255) / 256);
 }
 
+TEST(Onset, TheEnvelopeDoesNotDependOnTheGain) {
+  synth::TrackSpec spec;
+  spec.rate = kRate;
+  spec.sections = synth::parse_sections("intro:1,drop:2,breakdown:1");
+  const synth::Audio a = synth::render_track(spec);
+  std::vector<float> loud(a.frames()), quiet(a.frames());
+  for (std::size_t i = 0; i < loud.size(); ++i) {
+    loud[i] = 0.5f * (a.samples[2 * i] + a.samples[2 * i + 1]);
+    quiet[i] = loud[i] * 0.03f;  // -30 dB
+  }
+  const audio::OnsetFeatures fl = audio::onset_features(loud.data(), loud.size());
+  const audio::OnsetFeatures fq = audio::onset_features(quiet.data(), quiet.size());
+  ASSERT_EQ(fl.frames(), fq.frames());
+  float peak = 0, worst = 0;
+  for (std::size_t i = 0; i < fl.frames(); ++i) {
+    peak = std::max(peak, fl.strength[i]);
+    worst = std::max(worst, std::fabs(fl.strength[i] - fq.strength[i]));
+  }
+  EXPECT_GT(peak, 10.0f);
+  EXPECT_LT(worst, 1e-3f * peak);
+  // Band powers, unlike the envelope, are absolute: 30 dB down is 1/1111 of the power.
+  EXPECT_NEAR(fq.mid[fl.frames() / 2] / fl.mid[fl.frames() / 2], 0.0009, 0.0001);
+}
+
 TEST(Onset, SilenceHasNoStrengthAndBadOptionsThrow) {
   std::vector<float> zeros(kRate, 0.0f);
   const audio::OnsetFeatures f = audio::onset_features(zeros.data(), zeros.size());

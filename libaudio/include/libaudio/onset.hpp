@@ -9,7 +9,10 @@
 //  - strength: onset strength, the half-wave rectified flux of a log-compressed, log-spaced
 //    filterbank (6 bands per octave, 30 Hz .. Nyquist). Log frequency spacing makes each
 //    octave count the same, so a kick weighs as much as a hi-hat; log compression
-//    (log1p(1000 * amplitude)) makes a quiet hat's onset visible next to a loud pad.
+//    (log1p(1000 * amplitude / (reference / 0.3))) makes a quiet hat's onset visible next to
+//    a loud pad. The reference is the recent loudness (a running peak of frame RMS that
+//    decays over 4 s, floored at -70 dBFS), so the envelope does not depend on the gain: a
+//    track 30 dB down gives the same onsets, tempo and beats.
 //  - low_flux / mid_flux / high_flux: the same flux split at 150 Hz and 4 kHz (kick+bass,
 //    snare body+harmony, hats+snare noise); strength is their sum.
 //  - low / mid / high: band power (mean square amplitude of a full-scale-normalised spectrum,
@@ -66,7 +69,7 @@ class OnsetAnalyzer {
   std::unique_ptr<Bank> bank_;
   OnsetFeatures features_;
   std::vector<float> previous_, current_;
-  bool have_previous_ = false;
+  float reference_ = 0, reference_decay_ = 1;
 };
 
 // Convenience: the STFT and the analyser together, fed with mono samples at
