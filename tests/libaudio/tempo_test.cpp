@@ -92,6 +92,24 @@ TEST(Tempo, TripletFeelDoesNotGiveThreeHalves) {
   EXPECT_NEAR(t.bpm, 120, 1.0);
 }
 
+// House with sixteenth-note closed hats, an open hat and a bass note on every off-beat: the
+// busiest level is the sixteenths, the beat is still the kick.
+TEST(Tempo, SixteenthHatsKeepTheKickTempo) {
+  const double bpm = 124, beat = 60 / bpm;
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  for (int i = 0; i * beat < 39.5; ++i) {
+    const double t = i * beat;
+    add_kick(x, t, 0.8);
+    for (int s = 0; s < 4; ++s)
+      add_hat(x, t + s * beat / 4, 0.15, static_cast<unsigned>(4 * i + s));
+    add_hat(x, t + beat / 2, 0.5, static_cast<unsigned>(1000 + i));
+    add_tone(x, t + beat / 2, beat / 2.5, 55, 0.3);
+  }
+  const audio::TempoEstimate t = tempo_of(x);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 124, 1.0);
+}
+
 TEST(Tempo, BeatlessInputGivesNoTempoWithAReason) {
   const std::vector<float> silence(20 * kRate, 0.0f);
   audio::TempoEstimate t = tempo_of(silence);
@@ -110,7 +128,7 @@ TEST(Tempo, BeatlessInputGivesNoTempoWithAReason) {
   EXPECT_EQ(t.reason, "no periodic pulse");
 
   for (std::uint64_t seed : {1u, 2u, 3u}) {
-    const synth::Audio talk = synth::babble(40, kRate, seed);
+    const synth::Audio talk = synth::babble(25, kRate, seed);
     t = tempo_of(talk.samples);
     EXPECT_FALSE(t.found) << seed << " " << t.bpm;
     EXPECT_EQ(t.reason, "no periodic pulse") << seed;
