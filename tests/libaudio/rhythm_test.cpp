@@ -62,3 +62,25 @@ TEST(Rhythm, BeatlessJsonSaysNullAndWhy) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Rhythm, ShortAndEmptyInputsAreHandled) {
+  for (double seconds : {0.0, 0.01, 0.5, 2.0, 5.0}) {
+    const synth::Audio c = synth::clicks(128, seconds, rhythm_fixtures::kRate, 0.1);
+    const audio::Rhythm r = audio::analyze_rhythm(rhythm_fixtures::features(c.samples));
+    const audio::Json j = audio::rhythm_json(r);
+    if (seconds < 1) {
+      EXPECT_TRUE(j["bpm"].is_null()) << seconds;
+      EXPECT_FALSE(j["bpm_reason"].is_null()) << seconds;
+    }
+    if (r.grid.found) {
+      EXPECT_GE(r.grid.beats.size(), 4u);
+      for (std::size_t i = 1; i < r.grid.beats.size(); ++i)
+        EXPECT_GT(r.grid.beats[i], r.grid.beats[i - 1]);
+    }
+    EXPECT_TRUE(j["downbeats"].is_null()) << seconds;  // under 4 bars
+  }
+}
+
+}  // namespace
