@@ -8,18 +8,24 @@
 //    count, so tempi that merely fit a fast subdivision score lower. It is computed once over
 //    the whole track (cheap: lags up to 4 beats of the slowest tempo).
 //  - Metrical level: periodicity alone cannot tell 85 from 170 (both fit the same onsets), so
-//    every candidate in the range (comb peaks, and 1/3, 1/2, 2/3, 3/2, 2, 3 times the best)
-//    is tested against the accent pattern at its own beat phase (found per 8-beat block):
-//      * R = strongest subdivision (1/2, or 1/3 + 2/3 of the beat) / beat strength. A beat
-//        level has subdivisions (R >= 0.2); if it has none, its "beats" are really eighths
-//        (too fast); if they are as strong as the beats (R > 0.9), there is no accent, so it
-//        is a tatum or a level that straddles two real beats.
-//      * F = next-finer subdivision / that subdivision (1/4 + 3/4 against 1/2; 1/6 + 5/6
-//        against 1/3 + 2/3). Dance music plays eighths or sixteenths against the beat; when
-//        the quarter-beat positions are as busy as the half-beat ones (F > 0.6) the beat is
-//        twice as fast (half-time grooves, and levels that are 2x or 3/2x too slow).
-//    The candidate with the least violation wins; a weak log-Gaussian prior (centre 125 BPM,
-//    one octave) and the comb score only break ties.
+//    the candidates in the range (the 3 best comb peaks, and 1/3, 1/2, 2/3, 3/2, 2, 3 times
+//    the best) are tested against the accent at their own beat phase (chosen per 8-beat
+//    block), by what a beat level looks like in dance music:
+//      * S = strongest subdivision (1/2, 1/3 or 2/3 of the beat) / beat. S > 0.85 means no
+//        accent on the beats: a tatum, or a level straddling real beats (2/3, 3/2, 1/2 x).
+//        S < 0.2 (nothing between the beats) while every other beat is weaker means the
+//        "beats" are really eighths (2 x too fast); a bare click track, whose beats are all
+//        alike, is left alone.
+//      * F = next-finer positions (1/4 + 3/4 against 1/2; 1/6 + 5/6 against 1/3 + 2/3). Music
+//        plays eighths or sixteenths against the beat; when the quarter-beat positions are as
+//        busy as the half-beat ones (F > 0.6) the beat is twice as fast: half-time grooves
+//        (kick on 1, snare on 3 at 140 are read at 140, not 70) and levels 2 x too slow.
+//      * K = kick/bass-band onset on the half beat / on the beat. K > 0.85 means kicks on
+//        every half beat: four-on-the-floor at twice this tempo.
+//    The violations add up; the candidate with the least wins, the comb score and a weak
+//    log-Gaussian prior (centre 125 BPM, one octave) break ties. When no candidate in the
+//    range is a valid level (a range that excludes the real beat), the in-range octave of
+//    a valid level outside it is reported (clicks at 120 with 40-90 read 60, not 80).
 //  - No tempo: silence, no onsets (pads, drones), or onsets without a periodic pulse (noise,
 //    speech) give found = false with a reason; never a default tempo.
 // The bpm here is the comb peak (about 0.1 BPM); the beat grid (beats.hpp) refines it.
