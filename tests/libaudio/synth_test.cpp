@@ -1,6 +1,7 @@
 // The synthesizer is the ground truth of later accuracy tests, so its truth must be right.
 #include "synth/synth.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -93,6 +94,62 @@ TEST(Synth, GroovesPlaceKicksWhereTheirPatternsSay) {
   // Breakbeat: a kick half a beat after beat 3 (t = 1.25 s).
   EXPECT_GT(drum_energy(brk, 1.25, 1.30), 10 * drum_energy(brk, 1.15, 1.2));
   EXPECT_THROW(synth::parse_groove("polka"), std::invalid_argument);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Synth, SectionTemposMoveTheBeatsAndTheTruthSaysSo) {
+  auto s = synth::parse_sections("intro:2,drop:4@130");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].bpm, 0);
+  EXPECT_EQ(s[1].bpm, 130);
+  EXPECT_EQ(s[1].bars, 4);
+  EXPECT_THROW(synth::parse_sections("drop:4@5"), std::invalid_argument);
+  synth::TrackSpec spec;
+  spec.bpm = 120;
+  spec.sections = s;
+  const synth::Audio a = synth::render_track(spec);
+  // 2 bars at 120 (4 s) + 4 bars at 130 (7.385 s) + 1 s tail.
+  EXPECT_NEAR(static_cast<double>(a.frames()) / a.rate, 4 + 16 * 60 / 130.0 + 1, 1e-3);
+  const audio::Json t = synth::truth(spec, 12.4);
+  ASSERT_TRUE(t.contains("tempo_segments"));
+  EXPECT_EQ(t["tempo_segments"].size(), 2u);
+  EXPECT_EQ(t["tempo_segments"][1]["start"].get<double>(), 4.0);
+  EXPECT_EQ(t["tempo_segments"][1]["bpm"].get<double>(), 130.0);
+  const auto beats = t["beats"].get<std::vector<double>>();
+  ASSERT_EQ(beats.size(), 24u);
+  EXPECT_NEAR(beats[8], 4.0, 1e-6);
+  EXPECT_NEAR(beats[9] - beats[8], 60 / 130.0, 1e-5);
+  // A single-tempo spec has no tempo segments (its truth is unchanged).
+  spec.sections = synth::parse_sections("intro:2,drop:4@120");
+  EXPECT_FALSE(synth::truth(spec, 12).contains("tempo_segments"));
+}
+
+TEST(Synth, PadAndBabbleAreQuietAtTheEdgesAndDeterministic) {
+  const synth::Audio pad = synth::pad(synth::parse_key("Am"), 10, 22050);
+  ASSERT_EQ(pad.frames(), 220500u);
+  EXPECT_LT(std::fabs(pad.samples[0]), 1e-3);  // everything swells in
+  float peak = 0;
+  for (float v : pad.samples) peak = std::max(peak, std::fabs(v));
+  EXPECT_GT(peak, 0.1f);
+  EXPECT_LT(peak, 1.0f);
+  const synth::Audio a = synth::babble(5, 22050, 4), b = synth::babble(5, 22050, 4),
+                     c = synth::babble(5, 22050, 5);
+  EXPECT_EQ(a.samples, b.samples);
+  EXPECT_NE(a.samples, c.samples);
+  // Syllables and pauses: some 50 ms windows are silent, some are loud.
+  int silent = 0, loud = 0;
+  for (std::size_t w = 0; w + 1102 < a.samples.size(); w += 1102) {
+    double e = 0;
+    for (std::size_t i = w; i < w + 1102; ++i) e += a.samples[i] * a.samples[i];
+    e /= 1102;
+    silent += e < 1e-8;
+    loud += e > 1e-3;
+  }
+  EXPECT_GT(silent, 5);
+  EXPECT_GT(loud, 20);
 }
 
 }  // namespace

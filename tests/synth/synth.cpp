@@ -74,6 +74,16 @@ bool snare_on(Groove g, int q) {
   return g == Groove::half_time ? q == 2 : (q == 1 || q == 3);
 }
 
+double section_beat(const TrackSpec& spec, const Section& s) {
+  return 60.0 / (s.bpm > 0 ? s.bpm : spec.bpm);
+}
+
+bool tempo_varies(const TrackSpec& spec) {
+  for (const auto& s : spec.sections)
+    if (s.bpm > 0 && s.bpm != spec.bpm) return true;
+  return false;
+}
+
 Layers layers_for(const std::string& label) {
   if (label == "intro") return {true, true, false, false, false, false};
   if (label == "build") return {true, true, true, true, false, false};
@@ -126,6 +136,81 @@ Audio clicks(double bpm, double seconds, int rate, double offset, double amp) {
       a.samples[start + i] +=
           static_cast<float>(amp * std::exp(-x * 600.0) * std::sin(kTwoPi * 2000.0 * x));
     }
+  }
+  return a;
+}
+
+Audio pad(const Key& key, double seconds, int rate, double chord_seconds) {
+  Audio a;
+  a.rate = rate;
+  a.channels = 1;
+  a.samples.assign(static_cast<std::size_t>(std::llround(seconds * rate)), 0.0f);
+  const int prog_minor[4] = {0, 5, 3, 4}, prog_major[4] = {0, 4, 5, 3};
+  const int* prog = key.minor ? prog_minor : prog_major;
+  // Chords start every half chord length and swell in and out (sin^2): always two
+  // overlapping, never an attack.
+  const double step = chord_seconds / 2;
+  for (int c = 0; c * step < seconds; ++c) {
+    const double start = (c - 1) * step;
+    for (int v = 0; v < 4; ++v) {
+      const int semis = v == 3 ? 12 : degree_semitones(key, prog[c % 4] + 2 * v);
+      const double f = midi_to_hz(57 + key.tonic + semis);
+      const auto from = static_cast<std::size_t>(std::max(0.0, start * rate));
+      const auto to =
+          std::min(a.samples.size(), static_cast<std::size_t>((start + chord_seconds) * rate));
+      for (std::size_t i = from; i < to; ++i) {
+        const double t = static_cast<double>(i) / rate;
+        const double x = t - start;
+        if (x <= 0 || x >= chord_seconds) continue;
+        const double env = std::pow(std::sin(kTwoPi / 2 * x / chord_seconds), 2);
+        a.samples[i] += static_cast<float>(
+            0.08 * env * (std::sin(kTwoPi * f * t) + 0.2 * std::sin(2 * kTwoPi * f * t)));
+      }
+    }
+  }
+  return a;
+}
+
+Audio babble(double seconds, int rate, std::uint64_t seed) {
+  Audio a;
+  a.rate = rate;
+  a.channels = 1;
+  const auto n = static_cast<std::size_t>(std::llround(seconds * rate));
+  a.samples.assign(n, 0.0f);
+  Rng rng(seed);
+  auto uni = [&](double lo, double hi) { return lo + (hi - lo) * 0.5 * (rng.uniform() + 1.0); };
+  double t = uni(0.05, 0.3);
+  while (t < seconds) {
+    const double len = uni(0.08, 0.32);
+    const double f0 = uni(95, 210), glide = uni(-0.25, 0.15);
+    const double f1 = uni(300, 800), f2 = uni(900, 2400);
+    const bool fricative = rng.uniform() > 0.2;  // about 40 % start with a consonant burst
+    const double burst = fricative ? uni(0.03, 0.08) : 0.0;
+    const auto start = static_cast<std::size_t>(t * rate);
+    const auto count = static_cast<std::size_t>((len + burst) * rate);
+    double phase = 0;
+    for (std::size_t i = 0; i < count && start + i < n; ++i) {
+      const double x = static_cast<double>(i) / rate;
+      double v = 0;
+      if (x < burst) {
+        v = 0.08 * rng.uniform() * std::sin(kTwoPi / 2 * x / burst);
+      } else {
+        const double y = x - burst;
+        const double f = f0 * (1 + glide * y / len);
+        phase += kTwoPi * f / rate;
+        // Harmonics weighted by two formant bumps: a crude vowel.
+        for (int h = 1; h * f < 4000; ++h) {
+          const double fh = h * f;
+          const double w = std::exp(-std::pow((fh - f1) / 120, 2)) +
+                           0.6 * std::exp(-std::pow((fh - f2) / 200, 2)) + 0.02;
+          v += w * std::sin(h * phase) / h;
+        }
+        // Smooth rise and fall (25 ms / 40 ms): syllables swell, they do not click.
+        v *= 0.25 * std::min(1.0, y / 0.025) * std::min(1.0, (len - y) / 0.04);
+      }
+      a.samples[start + i] += static_cast<float>(v);
+    }
+    t += len + burst + (rng.uniform() > 0.6 ? uni(0.2, 0.7) : uni(0.03, 0.1));
   }
   return a;
 }
@@ -189,8 +274,13 @@ std::vector<Section> parse_sections(const std::string& text) {
     auto colon = item.find(':');
     if (colon == std::string::npos)
       throw std::invalid_argument("section needs label:bars: " + item);
-    Section s{item.substr(0, colon), std::stoi(item.substr(colon + 1))};
+    const auto at_sign = item.find('@', colon);
+    Section s{item.substr(0, colon), std::stoi(item.substr(colon + 1, at_sign - colon - 1))};
     if (s.bars <= 0 || s.bars > 1000) throw std::invalid_argument("bad bar count: " + item);
+    if (at_sign != std::string::npos) {
+      s.bpm = std::stod(item.substr(at_sign + 1));
+      if (!(s.bpm >= 40 && s.bpm <= 300)) throw std::invalid_argument("bad section bpm: " + item);
+    }
     out.push_back(s);
   }
   if (out.empty()) throw std::invalid_argument("no sections");
@@ -200,8 +290,15 @@ std::vector<Section> parse_sections(const std::string& text) {
 Stems render_stems(const TrackSpec& spec) {
   int total_bars = 0;
   for (const auto& s : spec.sections) total_bars += s.bars;
-  const double beat = 60.0 / spec.bpm;
-  const double seconds = spec.lead_in + total_bars * 4 * beat + 1.0;  // 1 s tail for decays
+  const double track_beat = 60.0 / spec.bpm;
+  // Sections with their own tempo: bar times accumulate section by section. Without any,
+  // the original single-tempo arithmetic is kept, so those tracks stay bit-identical.
+  const bool varying = tempo_varies(spec);
+  double seconds = spec.lead_in + total_bars * 4 * track_beat + 1.0;  // 1 s tail for decays
+  if (varying) {
+    seconds = spec.lead_in + 1.0;
+    for (const auto& s : spec.sections) seconds += s.bars * 4 * section_beat(spec, s);
+  }
   const auto frames = static_cast<std::size_t>(std::llround(seconds * spec.rate));
   Stems st;
   for (Audio* a : {&st.drums, &st.bass, &st.chords, &st.lead}) {
@@ -219,10 +316,12 @@ Stems render_stems(const TrackSpec& spec) {
   const double tonic_midi = 36 + spec.key.tonic;  // bass octave
 
   int bar_index = 0;
+  double section_t = spec.lead_in;
   for (const auto& section : spec.sections) {
     const Layers L = layers_for(section.label);
+    const double beat = varying ? section_beat(spec, section) : track_beat;
     for (int b = 0; b < section.bars; ++b, ++bar_index) {
-      const double bar_t = spec.lead_in + bar_index * 4 * beat;
+      const double bar_t = varying ? section_t + b * 4 * beat : spec.lead_in + bar_index * 4 * beat;
       const int chord_degree = prog[bar_index % 4];
       for (int q = 0; q < 4; ++q) {
         const double t = bar_t + q * beat;
@@ -302,6 +401,7 @@ Stems render_stems(const TrackSpec& spec) {
         }
       }
     }
+    section_t += section.bars * 4 * beat;
   }
   return st;
 }
@@ -317,7 +417,8 @@ Audio render_track(const TrackSpec& spec) {
 }
 
 audio::Json truth(const TrackSpec& spec, double duration) {
-  const double beat = 60.0 / spec.bpm;
+  const double track_beat = 60.0 / spec.bpm;
+  const bool varying = tempo_varies(spec);
   audio::Json j;
   j["schema"] = "synth.truth/1";
   j["bpm"] = spec.bpm;
@@ -326,25 +427,36 @@ audio::Json truth(const TrackSpec& spec, double duration) {
   j["lead_in"] = spec.lead_in;
   j["duration"] = audio::round_to(duration, 6);
   audio::Json beats = audio::Json::array(), downbeats = audio::Json::array(),
-              sections = audio::Json::array();
+              sections = audio::Json::array(), segments = audio::Json::array();
   int bar = 0;
+  double section_t = spec.lead_in;
   for (const auto& s : spec.sections) {
-    const double start = spec.lead_in + bar * 4 * beat;
-    sections.push_back({{"label", s.label},
-                        {"start", audio::round_to(start, 6)},
-                        {"end", audio::round_to(start + s.bars * 4 * beat, 6)},
-                        {"bars", s.bars}});
+    const double beat = varying ? section_beat(spec, s) : track_beat;
+    const double start = varying ? section_t : spec.lead_in + bar * 4 * beat;
+    audio::Json sec = {{"label", s.label},
+                       {"start", audio::round_to(start, 6)},
+                       {"end", audio::round_to(start + s.bars * 4 * beat, 6)},
+                       {"bars", s.bars}};
+    if (varying) {
+      sec["bpm"] = 60.0 / beat;
+      if (segments.empty() || segments.back()["bpm"].get<double>() != 60.0 / beat)
+        segments.push_back({{"start", audio::round_to(start, 6)}, {"bpm", 60.0 / beat}});
+    }
+    sections.push_back(sec);
     for (int b = 0; b < s.bars; ++b, ++bar) {
       for (int q = 0; q < 4; ++q) {
-        const double t = spec.lead_in + (bar * 4 + q) * beat;
+        const double t =
+            varying ? section_t + (b * 4 + q) * beat : spec.lead_in + (bar * 4 + q) * beat;
         beats.push_back(audio::round_to(t, 6));
         if (q == 0) downbeats.push_back(audio::round_to(t, 6));
       }
     }
+    section_t += s.bars * 4 * beat;
   }
   j["beats"] = beats;
   j["downbeats"] = downbeats;
   j["sections"] = sections;
+  if (varying) j["tempo_segments"] = segments;
   return j;
 }
 

@@ -34,9 +34,17 @@ struct Key {
 // Parses "Am", "A minor", "C#", "Ebm", "F# major". Throws std::invalid_argument.
 Key parse_key(const std::string& text);
 
+// Material without a beat, for "no tempo" fixtures (mono):
+// a pad: the key's i-VI-iv-V chords, each fading in and out over `chord_seconds`;
+Audio pad(const Key& key, double seconds, int rate = 44100, double chord_seconds = 7.0);
+// speech-like babble: voiced syllables (a glottal-pulse tone through two formants) of
+// irregular length and pitch, with pauses, at about 4 syllables a second.
+Audio babble(double seconds, int rate = 44100, std::uint64_t seed = 1);
+
 struct Section {
   std::string label;  // intro, build, drop, breakdown, outro, verse, chorus, bridge
   int bars = 8;
+  double bpm = 0;  // 0: the track's tempo; otherwise this section's own (a tempo change)
 };
 
 // Drum patterns, each with a known tempo: the truth is always the quarter-note pulse.
@@ -60,7 +68,8 @@ struct TrackSpec {
   std::uint64_t seed = 1;
 };
 
-// Parses "intro:8,drop:16,outro:8". Throws std::invalid_argument.
+// Parses "intro:8,drop:16,outro:8"; "drop:16@130" gives a section its own tempo.
+// Throws std::invalid_argument.
 std::vector<Section> parse_sections(const std::string& text);
 
 struct Stems {
@@ -71,7 +80,9 @@ Stems render_stems(const TrackSpec& spec);
 // The four stems summed (at 0.5 each, so nothing clips).
 Audio render_track(const TrackSpec& spec);
 
-// The ground truth of a spec: bpm, key, beat and downbeat times, section boundaries.
+// The ground truth of a spec: bpm, key, beat and downbeat times, section boundaries; when a
+// section has its own tempo, also "tempo_segments" (start, bpm per section) and each
+// section's "bpm".
 audio::Json truth(const TrackSpec& spec, double duration);
 
 }  // namespace synth

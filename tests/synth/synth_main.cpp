@@ -5,6 +5,8 @@
 //   synth track  --bpm 124 --key Am [--groove breakbeat] [--sections intro:4,drop:8]
 //                [--lead-in 2] [--truth t.json] -o track.wav
 //   synth stems  --bpm 124 --key Am --outdir DIR     (drums/bass/chords/lead .wav)
+//   synth pad    --key Am --seconds 30 -o pad.wav      (no onsets: swelling chords)
+//   synth babble --seconds 30 [--seed 1] -o talk.wav   (speech-like syllables, no beat)
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -56,6 +58,14 @@ int main(int argc, char** argv) {
   clk->add_option("--seconds", seconds)->check(CLI::Range(0.0, 36000.0));
   clk->add_option("--offset", offset)->check(CLI::Range(0.0, 60.0));
   common(clk, true);
+  CLI::App* pad = app.add_subcommand("pad", "Swelling chords without onsets (no beat)");
+  pad->add_option("--key", key, "e.g. Am, C, F#m");
+  pad->add_option("--seconds", seconds)->check(CLI::Range(0.0, 36000.0));
+  common(pad, true);
+  CLI::App* babble = app.add_subcommand("babble", "Speech-like syllables (no beat)");
+  babble->add_option("--seconds", seconds)->check(CLI::Range(0.0, 36000.0));
+  babble->add_option("--seed", seed);
+  common(babble, true);
   CLI::App* track = app.add_subcommand("track", "A short musical track with known truth");
   CLI::App* stems = app.add_subcommand("stems", "The four stems of a track");
   for (CLI::App* sub : {track, stems}) {
@@ -63,7 +73,7 @@ int main(int argc, char** argv) {
     sub->add_option("--key", key, "e.g. Am, C, F#m");
     sub->add_option("--groove", groove, "four-on-the-floor, breakbeat or half-time");
     sub->add_option("--sections", sections,
-                    "label:bars,... (default intro:4,drop:8,breakdown:4,drop:8,outro:4)");
+                    "label:bars[@bpm],... (default intro:4,drop:8,breakdown:4,drop:8,outro:4)");
     sub->add_option("--lead-in", lead_in, "Seconds of silence before the first beat")
         ->check(CLI::Range(0.0, 60.0));
     sub->add_option("--seed", seed);
@@ -100,6 +110,16 @@ int main(int argc, char** argv) {
       write_audio(synth::sine(freq, seconds, rate, channels, amp), out, bits);
     } else if (noise->parsed()) {
       write_audio(synth::white_noise(seconds, rate, channels, amp, seed), out, bits);
+    } else if (pad->parsed()) {
+      synth::Key k;
+      try {
+        k = synth::parse_key(key);
+      } catch (const std::exception& e) {
+        throw audio::Error(audio::Exit::usage, "", e.what());
+      }
+      write_audio(synth::pad(k, seconds, rate), out, bits);
+    } else if (babble->parsed()) {
+      write_audio(synth::babble(seconds, rate, seed), out, bits);
     } else if (clk->parsed()) {
       write_audio(synth::clicks(bpm, seconds, rate, offset), out, bits);
     } else if (track->parsed()) {

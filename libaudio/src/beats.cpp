@@ -1,0 +1,595 @@
+#include "libaudio/beats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace audio {
+namespace {
+
+// The local beat period (frames) along the track: the four-period comb re-measured in 12 s
+// windows every 2 s, within 12 % of the global period (so it never jumps a metrical level),
+// median-smoothed over five windows and interpolated per frame.
+std::vector<double> tempo_curve(const std::vector<float>& accent, double fps, double period) {
+  const std::size_t n = accent.size();
+  const auto window = static_cast<std::size_t>(12 * fps), hop = static_cast<std::size_t>(2 * fps);
+  if (n < 2 * window) return std::vector<double>(n, period);
+  // Accent minus its mean over the window, as periodicity wants.
+  std::vector<double> centres, periods;
+  const int lo = static_cast<int>(std::floor(period / 1.12)),
+            hi = static_cast<int>(std::ceil(period * 1.12));
+  std::vector<double> c(window);
+  for (std::size_t start = 0; start + window <= n; start += hop) {
+    double mean = 0;
+    for (std::size_t i = 0; i < window; ++i) mean += accent[start + i];
+    mean /= static_cast<double>(window);
+    double energy = 0;
+    for (std::size_t i = 0; i < window; ++i) {
+      c[i] = accent[start + i] - mean;
+      energy += c[i] * c[i];
+    }
+    double best_period = period;
+    if (energy > 0) {
+      // Integer-lag autocorrelation up to 4 * hi, then the comb on lags lo..hi.
+      const std::size_t max_lag =
+          std::min<std::size_t>(4 * static_cast<std::size_t>(hi) + 1, window - 1);
+      std::vector<double> r(max_lag + 1, 0.0);
+      for (std::size_t lag = 0; lag <= max_lag; ++lag) {
+        double s = 0;
+        for (std::size_t i = lag; i < window; ++i) s += c[i] * c[i - lag];
+        r[lag] = s / static_cast<double>(window - lag);
+      }
+      auto at = [&](double x) {
+        const auto i = static_cast<std::size_t>(x);
+        if (i + 1 > max_lag) return 0.0;
+        const double f = x - static_cast<double>(i);
+        return r[i] * (1 - f) + r[i + 1] * f;
+      };
+      double best = -std::numeric_limits<double>::infinity();
+      // Quarter-frame steps: fine enough that the comb's peak is found to ~0.3 %.
+      for (double p = lo; p <= hi; p += 0.25) {
+        double s = 0;
+        for (int k = 1; k <= 4; ++k) s += at(k * p);
+        if (s > best) {
+          best = s;
+          best_period = p;
+        }
+      }
+    }
+    centres.push_back(static_cast<double>(start) + static_cast<double>(window) / 2);
+    periods.push_back(best_period);
+  }
+  std::vector<double> smooth(periods.size());
+  for (std::size_t i = 0; i < periods.size(); ++i) {
+    std::vector<double> w;
+    for (std::size_t j = i >= 2 ? i - 2 : 0; j <= std::min(periods.size() - 1, i + 2); ++j)
+      w.push_back(periods[j]);
+    std::nth_element(w.begin(), w.begin() + static_cast<long>(w.size() / 2), w.end());
+    smooth[i] = w[w.size() / 2];
+  }
+  std::vector<double> curve(n);
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i);
+    while (j + 1 < centres.size() && centres[j + 1] <= x) ++j;
+    if (x <= centres.front()) {
+      curve[i] = smooth.front();
+    } else if (j + 1 >= centres.size()) {
+      curve[i] = smooth.back();
+    } else {
+      const double f = (x - centres[j]) / (centres[j + 1] - centres[j]);
+      curve[i] = smooth[j] * (1 - f) + smooth[j + 1] * f;
+    }
+  }
+  return curve;
+}
+
+struct Line {
+  double a = 0, p = 0, sse = 0;
+};
+
+// Weighted least squares t = a + p k over points [i, j), from prefix sums.
+struct Prefix {
+  std::vector<double> w, k, t, kk, kt, tt;
+  Prefix(const std::vector<double>& ks, const std::vector<double>& ts,
+         const std::vector<double>& ws) {
+    const std::size_t n = ks.size();
+    for (auto* v : {&w, &k, &t, &kk, &kt, &tt}) v->assign(n + 1, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      // Relative to the first beat, so sums stay well conditioned on long tracks.
+      const double x = ks[i] - ks[0], y = ts[i] - ts[0], q = ws[i];
+      w[i + 1] = w[i] + q;
+      k[i + 1] = k[i] + q * x;
+      t[i + 1] = t[i] + q * y;
+      kk[i + 1] = kk[i] + q * x * x;
+      kt[i + 1] = kt[i] + q * x * y;
+      tt[i + 1] = tt[i] + q * y * y;
+    }
+  }
+  Line fit(std::size_t i, std::size_t j) const {
+    const double n = w[j] - w[i], sk = k[j] - k[i], st = t[j] - t[i], skk = kk[j] - kk[i],
+                 skt = kt[j] - kt[i], stt = tt[j] - tt[i];
+    const double den = n * skk - sk * sk;
+    Line l;
+    if (den <= 0) return l;
+    l.p = (n * skt - sk * st) / den;
+    l.a = (st - l.p * sk) / n;
+    l.sse = std::max(0.0, stt - 2 * l.a * st - 2 * l.p * skt + l.a * l.a * n + 2 * l.a * l.p * sk +
+                              l.p * l.p * skk);
+    return l;
+  }
+};
+
+// A weighted line through (k, t), refitted without points more than `reject` periods off.
+// It starts from the majority phase, not from a fit of all points: the slope is the median
+// of the beat-to-beat periods, the intercept the densest window of offsets t - slope * k,
+// so a stretch tracked on the off-beat cannot tilt the line towards itself.
+Line robust_fit(const std::vector<double>& k, const std::vector<double>& t,
+                const std::vector<double>& w, double reject) {
+  Line l;
+  const std::size_t n = k.size();
+  if (n < 2) return l;
+  std::vector<double> steps;
+  for (std::size_t i = 1; i < n; ++i) steps.push_back((t[i] - t[i - 1]) / (k[i] - k[i - 1]));
+  std::nth_element(steps.begin(), steps.begin() + static_cast<long>(steps.size() / 2), steps.end());
+  const double p0 = steps[steps.size() / 2];
+  std::vector<std::pair<double, std::size_t>> offsets;
+  for (std::size_t i = 0; i < n; ++i) offsets.push_back({t[i] - p0 * (k[i] - k[0]), i});
+  std::sort(offsets.begin(), offsets.end());
+  double best = -1, window = 0;
+  std::size_t lo = 0, best_lo = 0, best_hi = 0;
+  for (std::size_t hi = 0; hi < n; ++hi) {
+    window += w[offsets[hi].second];
+    while (offsets[hi].first - offsets[lo].first > 2 * reject * p0)
+      window -= w[offsets[lo++].second];
+    if (window > best) {
+      best = window;
+      best_lo = lo;
+      best_hi = hi;
+    }
+  }
+  std::vector<char> keep(n, 0);
+  for (std::size_t i = best_lo; i <= best_hi; ++i) keep[offsets[i].second] = 1;
+  for (int pass = 0; pass < 4; ++pass) {
+    double sw = 0, sk = 0, st = 0, skk = 0, skt = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!keep[i]) continue;
+      const double x = k[i] - k[0], y = t[i] - t[0], q = w[i];
+      sw += q;
+      sk += q * x;
+      st += q * y;
+      skk += q * x * x;
+      skt += q * x * y;
+    }
+    const double den = sw * skk - sk * sk;
+    if (den <= 0) break;
+    l.p = (sw * skt - sk * st) / den;
+    l.a = t[0] + (st - l.p * sk) / sw - l.p * k[0];  // back to absolute numbers
+    double sse = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double r = t[i] - (l.a + l.p * k[i]);
+      keep[i] = std::fabs(r) <= reject * l.p;
+      if (keep[i]) sse += w[i] * r * r;
+    }
+    l.sse = sse;
+  }
+  return l;
+}
+
+// The period (frames) maximising the accent's autocorrelation at 4, 8, 16, ... periods
+// within [first, last], each peak located to a fraction of a frame by a parabola, then a
+// least-squares slope through them. 0 when no long lag fits or a peak strays.
+double refine_period(const std::vector<float>& accent, std::size_t first, std::size_t last,
+                     double period) {
+  if (last <= first) return 0;
+  const std::size_t n = last - first + 1;
+  double mean = 0;
+  for (std::size_t i = first; i <= last; ++i) mean += accent[i];
+  mean /= static_cast<double>(n);
+  std::vector<double> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = accent[first + i] - mean;
+  auto r = [&](long lag) {
+    double s = 0;
+    for (std::size_t i = static_cast<std::size_t>(lag); i < n; ++i)
+      s += x[i] * x[i - static_cast<std::size_t>(lag)];
+    return s / static_cast<double>(n - static_cast<std::size_t>(lag));
+  };
+  double skt = 0, skk = 0;
+  for (int k = 4; k * period < 0.5 * static_cast<double>(n); k *= 2) {
+    const long c = std::lround(k * period);
+    long best = c;
+    double vbest = r(c);
+    for (long lag = c - 3; lag <= c + 3; ++lag) {
+      const double v = r(lag);
+      if (v > vbest) {
+        vbest = v;
+        best = lag;
+      }
+    }
+    const double a = r(best - 1), e = r(best + 1), d = a - 2 * vbest + e;
+    const double tau = static_cast<double>(best) + (d < 0 ? 0.5 * (a - e) / d : 0.0);
+    if (std::fabs(tau - k * period) > 2.5) return 0;
+    skt += k * tau;
+    skk += static_cast<double>(k) * k;
+  }
+  return skk > 0 ? skt / skk : 0;
+}
+
+// Replaces each segment's least-squares period by refine_period's over the segment's frames,
+// re-anchoring its phase on the tracked beats within it.
+void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
+                     const std::vector<float>& accent, std::size_t first, std::size_t last,
+                     const OnsetFeatures& f) {
+  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
+    TempoSegment& seg = grid.segments[s];
+    const auto begin = static_cast<std::size_t>(seg.first_beat);
+    const std::size_t end = s + 1 < grid.segments.size()
+                                ? static_cast<std::size_t>(grid.segments[s + 1].first_beat)
+                                : grid.beats.size();
+    const double period = 60.0 / seg.bpm;
+    const auto lo =
+        static_cast<std::size_t>(std::clamp(f.frame_at(seg.start - 0.5 * period),
+                                            static_cast<double>(first), static_cast<double>(last)));
+    const auto hi = static_cast<std::size_t>(std::clamp(
+        f.frame_at(seg.end + 0.5 * period), static_cast<double>(first), static_cast<double>(last)));
+    const double p_refined = refine_period(accent, lo, hi, period * f.frame_rate);
+    if (p_refined <= 0) continue;
+    const double p = p_refined / f.frame_rate;
+    double sw = 0, so = 0;
+    for (const BeatPoint& b : points) {
+      if (b.position < seg.start - 0.5 * period || b.position > seg.end + 0.5 * period) continue;
+      const double k = std::round((b.position - seg.start) / period);
+      const double r = b.position - (seg.start + period * k);
+      if (std::fabs(r) > 0.12 * period) continue;
+      const double w = std::min(2.0, b.strength);
+      sw += w;
+      so += w * (b.position - p * k);
+    }
+    if (sw <= 0) continue;
+    const double a = so / sw;
+    for (std::size_t i = begin; i < end; ++i)
+      grid.beats[i] = a + p * static_cast<double>(i - begin);
+    seg.bpm = 60.0 / p;
+    seg.phase = a;
+    seg.start = grid.beats[begin];
+    seg.end = grid.beats[end - 1];
+  }
+  // The grid's tempo is the longest segment's.
+  std::size_t longest = 0;
+  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
+    const TempoSegment& a = grid.segments[s];
+    const TempoSegment& b = grid.segments[longest];
+    if (a.end - a.start > b.end - b.start) longest = s;
+  }
+  grid.bpm = grid.segments[longest].bpm;
+  grid.period = 60.0 / grid.bpm;
+  grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
+}
+
+// Carries the first segment's grid back towards `from` and the last one's on towards `to`
+// (frames), a beat at a time while an onset (accent over `threshold`) lies within a tenth
+// of a period of the next grid position.
+void extend_grid(BeatGrid& grid, const std::vector<float>& accent, float threshold,
+                 const OnsetFeatures& f, std::size_t from, std::size_t to) {
+  if (grid.beats.empty() || grid.segments.empty()) return;
+  auto onset_near = [&](double t, double period) {
+    const double c = f.frame_at(t), w = 0.1 * period * f.frame_rate + 1;
+    const long lo = std::max(static_cast<long>(from), static_cast<long>(std::floor(c - w)));
+    const long hi = std::min(static_cast<long>(to), static_cast<long>(std::ceil(c + w)));
+    for (long i = lo; i <= hi; ++i)
+      if (accent[static_cast<std::size_t>(i)] >= threshold) return true;
+    return false;
+  };
+  TempoSegment& head = grid.segments.front();
+  const double p0 = 60.0 / head.bpm;
+  std::vector<double> before;
+  for (double t = grid.beats.front() - p0; t >= -0.1 * p0 && onset_near(t, p0); t -= p0)
+    before.push_back(t);
+  std::reverse(before.begin(), before.end());
+  grid.beats.insert(grid.beats.begin(), before.begin(), before.end());
+  for (TempoSegment& s : grid.segments) s.first_beat += static_cast<int>(before.size());
+  head.first_beat = 0;
+  head.start = grid.beats.front();
+  if (grid.constant) grid.first_beat = grid.beats.front();
+  TempoSegment& tail = grid.segments.back();
+  const double p1 = 60.0 / tail.bpm;
+  for (double t = grid.beats.back() + p1; onset_near(t, p1); t += p1) grid.beats.push_back(t);
+  tail.end = grid.beats.back();
+}
+
+}  // namespace
+
+const double kRiseLatency = 0.5;
+
+std::vector<BeatPoint> track_beats(const std::vector<float>& accent, double frame_rate,
+                                   double period_frames, const BeatOptions& options) {
+  const std::size_t n = accent.size();
+  std::vector<BeatPoint> beats;
+  if (n == 0 || period_frames < 2) return beats;
+  // Normalise so the tightness means the same for loud and quiet tracks.
+  double mean = 0, var = 0;
+  for (float v : accent) mean += v;
+  mean /= static_cast<double>(n);
+  for (float v : accent) var += (v - mean) * (v - mean);
+  const double sd = std::sqrt(var / static_cast<double>(n));
+  if (sd <= 0) return beats;
+  std::vector<double> local(n);
+  for (std::size_t i = 0; i < n; ++i) local[i] = accent[i] / sd;
+  const std::vector<double> period = tempo_curve(accent, frame_rate, period_frames);
+
+  std::vector<double> score(n);
+  std::vector<long> back(n, -1);
+  for (std::size_t t = 0; t < n; ++t) {
+    const double p = period[t];
+    const long from = static_cast<long>(t) - static_cast<long>(std::lround(2 * p)),
+               to = static_cast<long>(t) - static_cast<long>(std::lround(p / 2));
+    double best = 0;
+    long arg = -1;
+    for (long s = std::max(0L, from); s <= to; ++s) {
+      const double d = std::log(static_cast<double>(static_cast<long>(t) - s) / p);
+      const double v = score[static_cast<std::size_t>(s)] - options.tightness * d * d;
+      if (arg < 0 || v > best) {
+        best = v;
+        arg = s;
+      }
+    }
+    score[t] = local[t] + (arg >= 0 ? best : 0.0);
+    back[t] = arg;
+  }
+  // The last beat: the best score within the final period.
+  const auto last_from =
+      static_cast<std::size_t>(std::max(0L, static_cast<long>(n) - std::lround(period.back())));
+  std::size_t end = last_from;
+  for (std::size_t t = last_from; t < n; ++t)
+    if (score[t] > score[end]) end = t;
+  std::vector<long> frames;
+  for (long t = static_cast<long>(end); t >= 0; t = back[static_cast<std::size_t>(t)])
+    frames.push_back(t);
+  std::reverse(frames.begin(), frames.end());
+  auto a = [&](long i) { return static_cast<double>(accent[static_cast<std::size_t>(i)]); };
+  const long last = static_cast<long>(n) - 1;
+  for (long b : frames) {
+    // The attack's peak within a frame of the beat, then back to where it rose through half
+    // of that peak (linear interpolation between the frames around the crossing).
+    long j = b;
+    for (long x = std::max(0L, b - 2); x <= std::min(last, b + 2); ++x)
+      if (a(x) > a(j)) j = x;
+    const double half = 0.5 * a(j);
+    long x = j;
+    while (x > 0 && x > j - 2 && a(x - 1) >= half) --x;
+    double pos = static_cast<double>(x);
+    if (x > 0 && a(x - 1) < half && a(x) > a(x - 1))
+      pos = static_cast<double>(x - 1) + (half - a(x - 1)) / (a(x) - a(x - 1));
+    beats.push_back({pos, std::max(a(j), 1e-6)});
+  }
+  return beats;
+}
+
+BeatGrid fit_beat_grid(const std::vector<BeatPoint>& points, double period_guess,
+                       const BeatOptions& options) {
+  BeatGrid g;
+  if (points.size() < 4 || period_guess <= 0) return g;
+  // Weights: strength relative to the median beat, capped, so a few huge hits cannot
+  // dominate and weak beats (breakdowns) still count a little.
+  std::vector<double> strengths;
+  for (const BeatPoint& b : points) strengths.push_back(b.strength);
+  std::nth_element(strengths.begin(), strengths.begin() + static_cast<long>(strengths.size() / 2),
+                   strengths.end());
+  const double median = std::max(1e-9, strengths[strengths.size() / 2]);
+  // Beat numbers: a gap of n periods counts n; a beat closer than half a period to the
+  // previous one is a spurious extra and is dropped.
+  std::vector<double> k{0}, t{points[0].position}, w{std::min(2.0, points[0].strength / median)};
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    const double gap = points[i].position - t.back();
+    const double steps = std::round(gap / period_guess);
+    if (steps < 1) continue;
+    // A beat about half-way (under 3/4 of a period) whose successor is a period after the
+    // previous beat is an extra: skip it rather than count it.
+    if (gap < 0.75 * period_guess && i + 1 < points.size() &&
+        std::fabs(points[i + 1].position - t.back() - period_guess) < 0.25 * period_guess)
+      continue;
+    k.push_back(k.back() + steps);
+    t.push_back(points[i].position);
+    w.push_back(std::clamp(points[i].strength / median, 0.05, 2.0));
+  }
+  // Drop beats far off a line through their 8 neighbours on each side (a tracker that
+  // briefly follows an off-beat must not look like a tempo change).
+  {
+    std::vector<double> k2, t2, w2;
+    const std::size_t n = k.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<double> nk, nt, nw;
+      for (std::size_t j = i >= 8 ? i - 8 : 0; j < std::min(n, i + 9); ++j) {
+        if (j == i) continue;
+        nk.push_back(k[j]);
+        nt.push_back(t[j]);
+        nw.push_back(w[j]);
+      }
+      const Line l = robust_fit(nk, nt, nw, 0.2);
+      if (l.p > 0 && std::fabs(t[i] - (l.a + l.p * k[i])) > 0.2 * l.p) continue;
+      k2.push_back(k[i]);
+      t2.push_back(t[i]);
+      w2.push_back(w[i]);
+    }
+    k.swap(k2);
+    t.swap(t2);
+    w.swap(w2);
+  }
+  const std::size_t n = k.size();
+  if (n < 4) return g;
+  // Penalised least-squares segmentation, boundaries on every 4th tracked beat.
+  const Prefix pre(k, t, w);
+  const std::size_t min_len = static_cast<std::size_t>(std::max(4, options.min_segment_beats));
+  std::vector<std::size_t> cuts{0};
+  if (n >= 2 * min_len) {
+    std::vector<std::size_t> nodes;
+    for (std::size_t i = 0; i < n; i += 4) nodes.push_back(i);
+    if (nodes.back() != n) nodes.push_back(n);
+    const std::size_t m = nodes.size();
+    std::vector<double> cost(m, std::numeric_limits<double>::infinity());
+    std::vector<std::size_t> from(m, 0);
+    cost[0] = 0;
+    for (std::size_t j = 1; j < m; ++j) {
+      for (std::size_t i = 0; i < j; ++i) {
+        if (nodes[j] - nodes[i] < min_len && !(i == 0 && j == m - 1)) continue;
+        const double c = cost[i] + pre.fit(nodes[i], nodes[j]).sse + options.segment_penalty;
+        if (c < cost[j]) {
+          cost[j] = c;
+          from[j] = i;
+        }
+      }
+    }
+    std::vector<std::size_t> path;
+    for (std::size_t j = m - 1; j > 0; j = from[j]) path.push_back(nodes[j]);
+    cuts.clear();
+    cuts.push_back(0);
+    for (auto it = path.rbegin(); it != path.rend(); ++it) cuts.push_back(*it);
+    cuts.pop_back();
+  }
+  cuts.push_back(n);
+  // Robust line per segment; neighbours within 0.5 % of each other's tempo are merged (a
+  // phase slip of the tracker is not a tempo change).
+  struct Seg {
+    std::size_t i, j;
+    Line line;
+  };
+  auto fit_range = [&](std::size_t i, std::size_t j) {
+    auto part = [&](const std::vector<double>& v) {
+      return std::vector<double>(v.begin() + static_cast<long>(i),
+                                 v.begin() + static_cast<long>(j));
+    };
+    return robust_fit(part(k), part(t), part(w), 0.12);
+  };
+  std::vector<Seg> segs;
+  for (std::size_t s = 0; s + 1 < cuts.size(); ++s)
+    segs.push_back({cuts[s], cuts[s + 1], fit_range(cuts[s], cuts[s + 1])});
+  // Not every split is a tempo change. Merge (and refit robustly, so the majority phase
+  // wins) until neither holds: two neighbours within 0.5 % of each other's tempo (a phase
+  // slip of the tracker), or a segment between two that agree within 0.3 % (the tracker
+  // drifting from a wrong phase back to the right one over a few bars).
+  auto merge = [&](std::size_t from, std::size_t to) {  // segments [from, to]
+    segs[from].j = segs[to].j;
+    segs[from].line = fit_range(segs[from].i, segs[from].j);
+    segs.erase(segs.begin() + static_cast<long>(from) + 1,
+               segs.begin() + static_cast<long>(to) + 1);
+  };
+  auto close = [&](std::size_t a, std::size_t b, double tolerance) {
+    return std::fabs(segs[a].line.p / segs[b].line.p - 1) < tolerance;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t s = 1; s + 1 < segs.size() && !changed; ++s) {
+      if (close(s - 1, s + 1, 0.003)) {
+        merge(s - 1, s + 1);
+        changed = true;
+      }
+    }
+    for (std::size_t s = 0; s + 1 < segs.size() && !changed; ++s) {
+      if (close(s, s + 1, 0.005)) {
+        merge(s, s + 1);
+        changed = true;
+      }
+    }
+  }
+  // Boundaries were searched on every 4th beat: move each by up to 6 beats to where the two
+  // lines fit best.
+  for (std::size_t s = 0; s + 1 < segs.size(); ++s) {
+    Seg &a = segs[s], &b = segs[s + 1];
+    std::size_t best = a.j;
+    double best_sse = pre.fit(a.i, a.j).sse + pre.fit(b.i, b.j).sse;
+    for (std::size_t c = a.j > 6 ? a.j - 6 : 0; c <= a.j + 6 && c < b.j; ++c) {
+      if (c < a.i + 4 || c + 4 > b.j) continue;
+      const double sse = pre.fit(a.i, c).sse + pre.fit(c, b.j).sse;
+      if (sse < best_sse) {
+        best_sse = sse;
+        best = c;
+      }
+    }
+    if (best != a.j) {
+      a.j = best;
+      b.i = best;
+      a.line = fit_range(a.i, a.j);
+      b.line = fit_range(b.i, b.j);
+    }
+  }
+  g.found = true;
+  g.constant = segs.size() == 1;
+  double sse = 0;
+  std::size_t longest = 0;
+  for (std::size_t s = 0; s < segs.size(); ++s) {
+    const Seg& seg = segs[s];
+    sse += seg.line.sse;
+    TempoSegment ts;
+    ts.first_beat = static_cast<int>(g.beats.size());
+    // The last grid beat of a segment stops short of the next segment's first beat.
+    const double k_end = k[seg.j - 1];
+    for (double b = k[seg.i]; b <= k_end + 0.5; b += 1) {
+      const double time = seg.line.a + seg.line.p * b;
+      if (!g.beats.empty() && time <= g.beats.back() + 0.5 * seg.line.p) continue;
+      g.beats.push_back(time);
+    }
+    ts.start = g.beats[static_cast<std::size_t>(ts.first_beat)];
+    ts.end = g.beats.back();
+    ts.bpm = 60.0 / seg.line.p;
+    ts.phase = ts.start;
+    g.segments.push_back(ts);
+    if (ts.end - ts.start > g.segments[longest].end - g.segments[longest].start) longest = s;
+  }
+  g.bpm = g.segments[longest].bpm;
+  g.period = 60.0 / g.bpm;
+  g.first_beat = g.segments[longest].phase;
+  if (g.constant) g.first_beat = g.beats.front();
+  g.residual = std::sqrt(sse / std::max(1e-9, pre.w[n]));
+  return g;
+}
+
+BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
+                       const BeatOptions& options) {
+  if (!tempo.found || f.frames() == 0) return {};
+  const std::vector<float> accent = beat_accent(f);
+  const std::vector<BeatPoint> tracked =
+      track_beats(accent, f.frame_rate, tempo.period_frames, options);
+  // The active part: from the first to the last frame whose accent reaches a tenth of the
+  // track's loud onsets (95th percentile), so no beats are invented in lead-in silence.
+  std::vector<float> sorted(accent);
+  const auto q = static_cast<long>(0.95 * static_cast<double>(sorted.size() - 1));
+  std::nth_element(sorted.begin(), sorted.begin() + q, sorted.end());
+  const float threshold = 0.1f * sorted[static_cast<std::size_t>(q)];
+  std::size_t first = 0, last = accent.size() - 1;
+  while (first < accent.size() && accent[first] < threshold) ++first;
+  while (last > first && accent[last] < threshold) --last;
+  const double margin = 0.25 * tempo.period_frames;
+  std::vector<BeatPoint> points;
+  for (const BeatPoint& b : tracked) {
+    const double pos = b.position;
+    if (pos < static_cast<double>(first) - margin || pos > static_cast<double>(last) + margin)
+      continue;
+    points.push_back({f.time(pos + kRiseLatency), b.strength});
+  }
+  // The ends: a beat needs an onset of at least a quarter of the typical beat's strength
+  // (a note-off click or a fade's splatter in the tail is not one).
+  float beat_floor = threshold;
+  if (!points.empty()) {
+    std::vector<double> s;
+    for (const BeatPoint& b : points) s.push_back(b.strength);
+    std::nth_element(s.begin(), s.begin() + static_cast<long>(s.size() / 2), s.end());
+    beat_floor = std::max(threshold, static_cast<float>(0.25 * s[s.size() / 2]));
+    while (!points.empty() && points.back().strength < beat_floor) points.pop_back();
+    std::size_t lead = 0;
+    while (lead < points.size() && points[lead].strength < beat_floor) ++lead;
+    points.erase(points.begin(), points.begin() + static_cast<long>(lead));
+  }
+  BeatGrid grid = fit_beat_grid(points, tempo.period_frames / f.frame_rate, options);
+  if (!grid.found) return grid;
+  refine_segments(grid, points, accent, first, last, f);
+  // The tracker may lose the phase where the music is thin (a kick-and-hats intro whose
+  // off-beat hats are louder than its on-beat ones); those beats are dropped as outliers,
+  // and the grid, which holds there too, is carried out to the first and last onsets.
+  extend_grid(grid, accent, beat_floor, f, first, last);
+  // A beat right at the start may come out a few milliseconds before it; report it at 0
+  // (first_beat and the segment phases keep the exact grid).
+  for (double& b : grid.beats) b = std::max(0.0, b);
+  return grid;
+}
+
+}  // namespace audio

@@ -1,0 +1,131 @@
+#include "libaudio/beats.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "rhythm_fixtures.hpp"
+#include "synth/synth.hpp"
+
+namespace {
+
+using namespace rhythm_fixtures;
+
+audio::BeatGrid grid_of(const std::vector<float>& x) {
+  const audio::OnsetFeatures f = features(x);
+  return audio::analyze_beats(f, audio::estimate_tempo(f));
+}
+
+// Largest distance from each truth beat to the nearest estimated beat.
+double worst_miss(const std::vector<double>& truth, const std::vector<double>& est) {
+  double worst = 0;
+  for (double t : truth) {
+    double best = 1e9;
+    for (double e : est) best = std::min(best, std::fabs(e - t));
+    worst = std::max(worst, best);
+  }
+  return worst;
+}
+
+TEST(Beats, ClickTrackGivesAnExactConstantGrid) {
+  const double bpm = 128, offset = 0.3;
+  const synth::Audio c = synth::clicks(bpm, 60, kRate, offset);
+  const audio::BeatGrid g = grid_of(c.samples);
+  ASSERT_TRUE(g.found);
+  EXPECT_TRUE(g.constant);
+  ASSERT_EQ(g.segments.size(), 1u);
+  EXPECT_NEAR(g.bpm, bpm, 0.01);
+  EXPECT_NEAR(g.period, 60 / bpm, 1e-5);
+  std::vector<double> truth;
+  for (double t = offset; t < 60; t += 60 / bpm) truth.push_back(t);
+  EXPECT_EQ(g.beats.size(), truth.size());
+  EXPECT_LT(worst_miss(truth, g.beats), 0.015);
+  EXPECT_LT(g.residual, 0.01);
+}
+
+TEST(Beats, NoBeatsInLeadInSilenceAndNoDriftOverTenMinutes) {
+  const double bpm = 123.45, offset = 3.0;
+  const synth::Audio c = synth::clicks(bpm, 600, kRate, offset);
+  const audio::BeatGrid g = grid_of(c.samples);
+  ASSERT_TRUE(g.found);
+  EXPECT_TRUE(g.constant);
+  EXPECT_NEAR(g.bpm, bpm, 0.005);
+  ASSERT_FALSE(g.beats.empty());
+  EXPECT_NEAR(g.beats.front(), offset, 0.015);
+  // The last click is about 1230 beats later: a grid 0.01 BPM off would be 100 ms away.
+  const double last = offset + std::floor((600 - offset) / (60 / bpm)) * (60 / bpm);
+  EXPECT_NEAR(g.beats.back(), last, 0.015);
+}
+
+TEST(Beats, SynthTracksInEveryGrooveLandOnTheTruth) {
+  for (auto groove :
+       {synth::Groove::four_on_the_floor, synth::Groove::breakbeat, synth::Groove::half_time}) {
+    synth::TrackSpec spec;
+    spec.bpm = 126.5;
+    spec.groove = groove;
+    spec.lead_in = 1.5;
+    const audio::BeatGrid g = grid_of(track(spec));
+    ASSERT_TRUE(g.found);
+    EXPECT_NEAR(g.bpm, 126.5, 0.05) << synth::groove_name(groove);
+    const audio::Json truth = synth::truth(spec, 0);
+    const auto beats = truth["beats"].get<std::vector<double>>();
+    EXPECT_LT(worst_miss(beats, g.beats), 0.035) << synth::groove_name(groove);
+    EXPECT_NEAR(g.beats.front(), 1.5, 0.035);
+    // The synth cuts its last bass note off with a click almost exactly a beat after the
+    // last true beat, which reads as one more beat; nothing else may be extra.
+    ASSERT_GE(g.beats.size(), beats.size());
+    ASSERT_LE(g.beats.size(), beats.size() + 1) << synth::groove_name(groove);
+    if (g.beats.size() > beats.size()) {
+      EXPECT_NEAR(g.beats.back(), beats.back() + 60 / 126.5, 0.035);
+    }
+  }
+}
+
+TEST(Beats, TempoChangeBetweenSectionsGivesSegments) {
+  synth::TrackSpec spec;
+  spec.bpm = 120;
+  spec.sections = synth::parse_sections("intro:4,drop:8,drop:8@126,outro:4@126");
+  const audio::BeatGrid g = grid_of(track(spec));
+  ASSERT_TRUE(g.found);
+  EXPECT_FALSE(g.constant);
+  ASSERT_EQ(g.segments.size(), 2u);
+  const double change = 12 * 4 * 0.5;  // 12 bars at 120 BPM
+  EXPECT_NEAR(g.segments[0].bpm, 120, 0.1);
+  EXPECT_NEAR(g.segments[1].bpm, 126, 0.1);
+  EXPECT_NEAR(g.segments[1].start, change, 2 * 60 / 126.0);
+  EXPECT_EQ(g.segments[0].first_beat, 0);
+  EXPECT_NEAR(g.beats[static_cast<std::size_t>(g.segments[1].first_beat)], g.segments[1].start,
+              1e-9);
+  // Both segments last 12 bars; the longer in seconds (the slower one) gives the tempo.
+  EXPECT_NEAR(g.bpm, 120, 0.1);
+  const auto beats = synth::truth(spec, 0)["beats"].get<std::vector<double>>();
+  EXPECT_LT(worst_miss(beats, g.beats), 0.07);
+}
+
+TEST(Beats, GridFitCountsGapsAndDropsExtras) {
+  // Beats every 0.5 s with +-8 ms jitter, one missing, one spurious half-way extra.
+  std::vector<audio::BeatPoint> pts;
+  const double jitter[5] = {0.004, -0.008, 0.006, -0.002, 0.0};
+  for (int i = 0; i < 64; ++i) {
+    if (i == 20) continue;
+    pts.push_back({10 + 0.5 * i + jitter[i % 5], 1.0});
+    if (i == 40) pts.push_back({10 + 0.5 * i + 0.25, 1.0});
+  }
+  const audio::BeatGrid g = audio::fit_beat_grid(pts, 0.49);
+  ASSERT_TRUE(g.found);
+  EXPECT_TRUE(g.constant);
+  EXPECT_NEAR(g.period, 0.5, 2e-4);
+  EXPECT_EQ(g.beats.size(), 64u);
+  EXPECT_NEAR(g.beats.front(), 10, 0.01);
+  EXPECT_NEAR(g.beats.back(), 10 + 0.5 * 63, 0.01);
+}
+
+TEST(Beats, NoTempoNoGrid) {
+  audio::TempoEstimate none;
+  const std::vector<float> silence(kRate * 5, 0.0f);
+  EXPECT_FALSE(audio::analyze_beats(features(silence), none).found);
+  EXPECT_FALSE(audio::fit_beat_grid({}, 0.5).found);
+}
+
+}  // namespace

@@ -1,0 +1,167 @@
+#include "libaudio/tempo.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "rhythm_fixtures.hpp"
+#include "synth/synth.hpp"
+
+namespace {
+
+using namespace rhythm_fixtures;
+
+audio::TempoEstimate tempo_of(const std::vector<float>& x, audio::TempoOptions o = {}) {
+  return audio::estimate_tempo(features(x), o);
+}
+
+TEST(Tempo, ClickTracksAtKnownTempi) {
+  for (double bpm : {80.0, 100.0, 123.0, 140.0, 174.0}) {
+    const synth::Audio c = synth::clicks(bpm, 30, kRate, 0.2);
+    const audio::TempoEstimate t = tempo_of(c.samples);
+    ASSERT_TRUE(t.found) << bpm;
+    EXPECT_NEAR(t.bpm, bpm, 0.005 * bpm) << bpm;
+    EXPECT_NEAR(t.period_frames, 60 * 22050.0 / 256 / t.bpm, 1e-9);
+    EXPECT_GT(t.confidence, 0.5) << bpm;
+  }
+}
+
+TEST(Tempo, DrumAndBassIsFoundAtItsRealTempoNotHalf) {
+  synth::TrackSpec spec;
+  spec.bpm = 174;
+  spec.groove = synth::Groove::breakbeat;
+  spec.sections = synth::parse_sections("intro:4,drop:8,outro:4");
+  const audio::TempoEstimate t = tempo_of(track(spec));
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 174, 1.0);
+  // 87 is a candidate (it fits the same onsets) but scores lower.
+  bool has_half = false;
+  for (const auto& a : t.alternatives) {
+    EXPECT_LT(a.score, 1.0);
+    has_half = has_half || std::fabs(a.bpm - 87) < 1.5;
+  }
+  EXPECT_TRUE(has_half);
+}
+
+TEST(Tempo, HalfTimeAndSlowFourOnTheFloorKeepTheirLevel) {
+  synth::TrackSpec half;
+  half.bpm = 140;
+  half.groove = synth::Groove::half_time;
+  half.sections = synth::parse_sections("intro:2,drop:8,outro:2");
+  EXPECT_NEAR(tempo_of(track(half)).bpm, 140, 1.0);  // not 70 (or 93, 2/3 of it)
+  synth::TrackSpec slow = half;
+  slow.bpm = 85;
+  slow.groove = synth::Groove::four_on_the_floor;
+  EXPECT_NEAR(tempo_of(track(slow)).bpm, 85, 1.0);  // not 170
+}
+
+// Kicks on the beat, open hats on every off-beat twice as loud in the broadband flux: an
+// onset detector that counts onsets alone sees 200 BPM.
+TEST(Tempo, LoudOffBeatsDoNotDoubleTheTempo) {
+  const double bpm = 100, beat = 60 / bpm;
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  for (int i = 0; i * beat < 39.5; ++i) {
+    add_kick(x, i * beat, 0.6);
+    add_hat(x, i * beat + beat / 2, 1.2, static_cast<unsigned>(i));
+  }
+  audio::TempoOptions wide;
+  wide.min_bpm = 60;
+  wide.max_bpm = 240;
+  const audio::TempoEstimate t = tempo_of(x, wide);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 100, 1.0);
+}
+
+// Strong beats with softer triplet notes between them: 180 (= 3/2 x 120) fits every onset
+// every other beat, and 60/80 fit the strong ones; the beat is 120.
+TEST(Tempo, TripletFeelDoesNotGiveThreeHalves) {
+  const double bpm = 120, beat = 60 / bpm;
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  for (int i = 0; i * beat < 39.5; ++i) {
+    add_kick(x, i * beat, 0.8);
+    add_hat(x, i * beat, 0.5, static_cast<unsigned>(3 * i));
+    add_hat(x, i * beat + beat / 3, 0.35, static_cast<unsigned>(3 * i + 1));
+    add_hat(x, i * beat + 2 * beat / 3, 0.35, static_cast<unsigned>(3 * i + 2));
+  }
+  audio::TempoOptions wide;
+  wide.min_bpm = 50;
+  wide.max_bpm = 240;
+  const audio::TempoEstimate t = tempo_of(x, wide);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 120, 1.0);
+}
+
+// House with sixteenth-note closed hats, an open hat and a bass note on every off-beat: the
+// busiest level is the sixteenths, the beat is still the kick.
+TEST(Tempo, SixteenthHatsKeepTheKickTempo) {
+  const double bpm = 124, beat = 60 / bpm;
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  for (int i = 0; i * beat < 39.5; ++i) {
+    const double t = i * beat;
+    add_kick(x, t, 0.8);
+    for (int s = 0; s < 4; ++s)
+      add_hat(x, t + s * beat / 4, 0.15, static_cast<unsigned>(4 * i + s));
+    add_hat(x, t + beat / 2, 0.5, static_cast<unsigned>(1000 + i));
+    add_tone(x, t + beat / 2, beat / 2.5, 55, 0.3);
+  }
+  const audio::TempoEstimate t = tempo_of(x);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 124, 1.0);
+}
+
+TEST(Tempo, BeatlessInputGivesNoTempoWithAReason) {
+  const std::vector<float> silence(20 * kRate, 0.0f);
+  audio::TempoEstimate t = tempo_of(silence);
+  EXPECT_FALSE(t.found);
+  EXPECT_EQ(t.reason, "silence");
+  EXPECT_EQ(t.bpm, 0);
+
+  const synth::Audio pad = synth::pad(synth::parse_key("Am"), 40, kRate);
+  t = tempo_of(pad.samples);
+  EXPECT_FALSE(t.found);
+  EXPECT_EQ(t.reason, "no onsets");
+
+  const synth::Audio noise = synth::white_noise(30, kRate, 1, 0.3, 5);
+  t = tempo_of(noise.samples);
+  EXPECT_FALSE(t.found);
+  EXPECT_EQ(t.reason, "no periodic pulse");
+
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    const synth::Audio talk = synth::babble(25, kRate, seed);
+    t = tempo_of(talk.samples);
+    EXPECT_FALSE(t.found) << seed << " " << t.bpm;
+    EXPECT_EQ(t.reason, "no periodic pulse") << seed;
+  }
+}
+
+TEST(Tempo, RangeOption) {
+  audio::TempoOptions o;
+  audio::parse_bpm_range("70-180", o);
+  EXPECT_EQ(o.min_bpm, 70);
+  EXPECT_EQ(o.max_bpm, 180);
+  for (const char* bad : {"180-70", "abc", "10-100", "70-500", "70-", "70-180x", "70--180"})
+    EXPECT_THROW(audio::parse_bpm_range(bad, o), std::exception) << bad;
+  // A range forces the octave: the same clicks read at 60 when 60 is all there is.
+  const synth::Audio c = synth::clicks(120, 30, kRate, 0.2);
+  audio::TempoOptions slow;
+  audio::parse_bpm_range("40-90", slow);
+  const audio::TempoEstimate t = tempo_of(c.samples, slow);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 60, 0.5);
+}
+
+TEST(Tempo, Deterministic) {
+  synth::TrackSpec spec;
+  spec.bpm = 127.3;
+  spec.sections = synth::parse_sections("intro:2,drop:4");
+  const audio::OnsetFeatures f = features(track(spec));
+  const audio::TempoEstimate a = audio::estimate_tempo(f), b = audio::estimate_tempo(f);
+  EXPECT_EQ(a.bpm, b.bpm);
+  EXPECT_EQ(a.confidence, b.confidence);
+  ASSERT_EQ(a.alternatives.size(), b.alternatives.size());
+  for (std::size_t i = 0; i < a.alternatives.size(); ++i)
+    EXPECT_EQ(a.alternatives[i].bpm, b.alternatives[i].bpm);
+}
+
+}  // namespace
