@@ -65,6 +65,32 @@ TEST(Synth, ParsesKeysAndSections) {
   EXPECT_THROW(synth::parse_sections("intro"), std::invalid_argument);
 }
 
+TEST(Synth, SectionKeyModulatesOnlyThatSection) {
+  auto s = synth::parse_sections("drop:2,drop:2:Em");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_FALSE(s[0].key.has_value());
+  ASSERT_TRUE(s[1].key.has_value());
+  EXPECT_EQ(s[1].key->name(), "E minor");
+  EXPECT_THROW(synth::parse_sections("drop:2:H"), std::invalid_argument);
+  synth::TrackSpec plain, modulated;
+  plain.bpm = modulated.bpm = 120;  // 2 s bars
+  plain.sections = {{"drop", 2}, {"drop", 2}};
+  modulated.sections = s;
+  const auto a = synth::render_track(plain), b = synth::render_track(modulated);
+  ASSERT_EQ(a.samples.size(), b.samples.size());
+  auto differ = [&](double t0, double t1) {
+    for (auto i = std::size_t(t0 * 44100) * 2; i < std::size_t(t1 * 44100) * 2; ++i)
+      if (a.samples[i] != b.samples[i]) return true;
+    return false;
+  };
+  EXPECT_FALSE(differ(0.0, 4.0));  // the first section is untouched
+  EXPECT_TRUE(differ(4.0, 8.0));
+  const auto t = synth::truth(modulated, 9.0);
+  EXPECT_EQ(t["key"], "A minor");
+  EXPECT_FALSE(t["sections"][0].contains("key"));
+  EXPECT_EQ(t["sections"][1]["key"], "E minor");
+}
+
 }  // namespace
 
 namespace {

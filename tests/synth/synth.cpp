@@ -190,6 +190,8 @@ std::vector<Section> parse_sections(const std::string& text) {
     if (colon == std::string::npos)
       throw std::invalid_argument("section needs label:bars: " + item);
     Section s{item.substr(0, colon), std::stoi(item.substr(colon + 1))};
+    const auto key_colon = item.find(':', colon + 1);
+    if (key_colon != std::string::npos) s.key = parse_key(item.substr(key_colon + 1));
     if (s.bars <= 0 || s.bars > 1000) throw std::invalid_argument("bad bar count: " + item);
     out.push_back(s);
   }
@@ -215,11 +217,11 @@ Stems render_stems(const TrackSpec& spec) {
   // minor rather than its relative major), I - V - vi - IV in major (scale degrees, 0-based).
   const int prog_minor[4] = {0, 5, 3, 4};
   const int prog_major[4] = {0, 4, 5, 3};
-  const int* prog = spec.key.minor ? prog_minor : prog_major;
-  const double tonic_midi = 36 + spec.key.tonic;  // bass octave
-
   int bar_index = 0;
   for (const auto& section : spec.sections) {
+    const Key& key = section.key ? *section.key : spec.key;
+    const int* prog = key.minor ? prog_minor : prog_major;
+    const double tonic_midi = 36 + key.tonic;  // bass octave
     const Layers L = layers_for(section.label);
     for (int b = 0; b < section.bars; ++b, ++bar_index) {
       const double bar_t = spec.lead_in + bar_index * 4 * beat;
@@ -266,7 +268,7 @@ Stems render_stems(const TrackSpec& spec) {
         if (L.bass) {
           for (int e = 0; e < 2; ++e) {
             const double note =
-                tonic_midi + degree_semitones(spec.key, chord_degree) + (e == 1 ? 12 : 0);
+                tonic_midi + degree_semitones(key, chord_degree) + (e == 1 ? 12 : 0);
             const double f = midi_to_hz(note);
             add_event(st.bass, at(t + e * beat / 2), at(beat / 2 * 0.9), 0.0, [f](double x) {
               const double env = std::min(1.0, x * 200.0) * std::exp(-x * 3.0);
@@ -279,8 +281,7 @@ Stems render_stems(const TrackSpec& spec) {
       }
       if (L.chords) {
         for (int v = 0; v < 3; ++v) {
-          const double note =
-              60 + spec.key.tonic + degree_semitones(spec.key, chord_degree + 2 * v);
+          const double note = 60 + key.tonic + degree_semitones(key, chord_degree + 2 * v);
           const double f = midi_to_hz(note);
           const double pan = (v - 1) * 0.4;
           add_event(st.chords, at(bar_t), at(4 * beat), pan, [f, beat](double x) {
@@ -292,8 +293,7 @@ Stems render_stems(const TrackSpec& spec) {
       if (L.lead) {
         static const int pattern[8] = {0, 2, 4, 7, 4, 2, 4, 6};
         for (int s = 0; s < 8; ++s) {
-          const double note =
-              72 + spec.key.tonic + degree_semitones(spec.key, chord_degree + pattern[s]);
+          const double note = 72 + key.tonic + degree_semitones(key, chord_degree + pattern[s]);
           const double f = midi_to_hz(note);
           add_event(st.lead, at(bar_t + s * beat / 2), at(beat / 2 * 0.8), 0.25, [f](double x) {
             const double env = std::min(1.0, x * 300.0) * std::exp(-x * 6.0);
@@ -330,10 +330,12 @@ audio::Json truth(const TrackSpec& spec, double duration) {
   int bar = 0;
   for (const auto& s : spec.sections) {
     const double start = spec.lead_in + bar * 4 * beat;
-    sections.push_back({{"label", s.label},
-                        {"start", audio::round_to(start, 6)},
-                        {"end", audio::round_to(start + s.bars * 4 * beat, 6)},
-                        {"bars", s.bars}});
+    audio::Json section = {{"label", s.label},
+                           {"start", audio::round_to(start, 6)},
+                           {"end", audio::round_to(start + s.bars * 4 * beat, 6)},
+                           {"bars", s.bars}};
+    if (s.key) section["key"] = s.key->name();
+    sections.push_back(section);
     for (int b = 0; b < s.bars; ++b, ++bar) {
       for (int q = 0; q < 4; ++q) {
         const double t = spec.lead_in + (bar * 4 + q) * beat;

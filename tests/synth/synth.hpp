@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ Key parse_key(const std::string& text);
 struct Section {
   std::string label;  // intro, build, drop, breakdown, outro, verse, chorus, bridge
   int bars = 8;
+  std::optional<Key> key = std::nullopt;  // plays in this key instead of the track's (a modulation)
 };
 
 // Drum patterns, each with a known tempo: the truth is always the quarter-note pulse.
@@ -60,7 +62,8 @@ struct TrackSpec {
   std::uint64_t seed = 1;
 };
 
-// Parses "intro:8,drop:16,outro:8". Throws std::invalid_argument.
+// Parses "intro:8,drop:16,outro:8"; a third field sets a section's own key ("drop:8:Em").
+// Throws std::invalid_argument.
 std::vector<Section> parse_sections(const std::string& text);
 
 struct Stems {
