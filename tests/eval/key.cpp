@@ -125,31 +125,36 @@ int main(int argc, char** argv) {
     const auto cases = find_cases(dir);
     if (cases.empty())
       throw audio::Error(audio::Exit::no_input, dir, "no NAME.truth.json with audio");
-    Tally ours, theirs, ours_on_ref;
+    Tally ours, theirs, theirs_edma, ours_on_ref;
     double audio_seconds = 0, decode_time = 0, key_time = 0, worst_key_time_ratio = 0;
     int seg_files = 0, seg_right = 0, steady_files = 0, steady_one_segment = 0;
     double worst_boundary_bars = 0;
-    std::vector<float> buf(22050);
+    std::vector<float> buf(4096);
     for (const auto& c : cases) {
       const auto truth = audio::parse_key(c.truth.at("key").get<std::string>());
       if (!truth) throw audio::Error(audio::Exit::data, c.name, "truth key unreadable");
-      // Decode first (timed apart), then analyse from memory, so the two costs are separate.
+      // Streamed as djb-analyze will: decode a chunk, analyse it; the two costs timed apart.
+      audio::ChromaAnalyzer chroma(copt);
+      double dt = 0, kt = 0;
+      std::size_t frames = 0;
       auto t0 = Clock::now();
-      std::vector<float> samples;
       {
         audio::Decoder dec(c.audio, {22050, 1, -1});
-        while (std::size_t got = dec.read(buf.data(), buf.size()))
-          samples.insert(samples.end(), buf.begin(), buf.begin() + long(got));
+        for (;;) {
+          const std::size_t got = dec.read(buf.data(), buf.size());
+          auto t1 = Clock::now();
+          dt += std::chrono::duration<double>(t1 - t0).count();
+          if (got == 0) break;
+          chroma.push(buf.data(), got);
+          frames += got;
+          t0 = Clock::now();
+          kt += std::chrono::duration<double>(t0 - t1).count();
+        }
       }
-      auto t1 = Clock::now();
-      audio::ChromaAnalyzer chroma(copt);
-      for (std::size_t i = 0; i < samples.size(); i += 4096)
-        chroma.push(samples.data() + i, std::min<std::size_t>(4096, samples.size() - i));
+      t0 = Clock::now();
       const auto result = audio::analyze_key(chroma.finish(), kopt);
-      auto t2 = Clock::now();
-      const double secs = double(samples.size()) / 22050.0;
-      const double dt = std::chrono::duration<double>(t1 - t0).count();
-      const double kt = std::chrono::duration<double>(t2 - t1).count();
+      kt += std::chrono::duration<double>(Clock::now() - t0).count();
+      const double secs = double(frames) / 22050.0;
       audio_seconds += secs;
       decode_time += dt;
       key_time += kt;
@@ -185,6 +190,9 @@ int main(int argc, char** argv) {
           theirs_key = audio::parse_key(r->second["key"].get<std::string>() + " " +
                                         r->second["scale"].get<std::string>());
         theirs.add(*truth, theirs_key);
+        if (r->second.contains("key_edma"))
+          theirs_edma.add(*truth, audio::parse_key(r->second["key_edma"].get<std::string>() + " " +
+                                                   r->second["scale_edma"].get<std::string>()));
         ours_on_ref.add(*truth, est);
         std::printf(" | ref %-9s %.1f", theirs_key ? theirs_key->name().c_str() : "none",
                     theirs_key ? audio::mirex_key_score(*truth, *theirs_key) : 0.0);
@@ -227,6 +235,7 @@ int main(int argc, char** argv) {
     if (theirs.n) {
       ours_on_ref.print("ours*");
       theirs.print("reference");
+      if (theirs_edma.n) theirs_edma.print("ref-edma");
       std::printf("(* the files the reference analysed)\n");
     }
     std::printf("key segments: %d of %d steady tracks in one segment", steady_one_segment,
