@@ -42,6 +42,8 @@ struct Case {
 std::vector<Case> find_cases(const std::string& dir) {
   std::vector<Case> out;
   std::vector<fs::path> truths;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw audio::Error(audio::Exit::no_input, dir, "not a directory");
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string f = e.path().filename().string();
     if (f.size() > 11 && f.ends_with(".truth.json")) truths.push_back(e.path());
