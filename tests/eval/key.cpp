@@ -117,12 +117,15 @@ int main(int argc, char** argv) {
   app.add_option("--min-segment", kopt.min_segment_seconds, "Shortest key segment (s)");
   app.add_option("--min-gain", kopt.min_segment_gain, "Correlation gain to split");
   return tool.run(argc, argv, [&]() -> audio::Exit {
-    if (profile == "krumhansl")
+    if (profile == "krumhansl") {
       kopt.profile = audio::KeyProfile::krumhansl;
-    else if (profile == "edma")
+    } else if (profile == "edma") {
       kopt.profile = audio::KeyProfile::edma;
-    else if (profile != "temperley")
+    } else if (profile == "temperley") {
+      kopt.profile = audio::KeyProfile::temperley;
+    } else {
       throw audio::Error(audio::Exit::usage, profile, "unknown profile");
+    }
     std::map<std::string, audio::Json> ref;
     if (!reference.empty()) {
       std::ifstream in(reference);
