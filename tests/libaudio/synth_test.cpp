@@ -66,6 +66,32 @@ TEST(Synth, ParsesKeysAndSections) {
   EXPECT_THROW(synth::parse_sections("intro"), std::invalid_argument);
 }
 
+TEST(Synth, SectionKeyModulatesOnlyThatSection) {
+  auto s = synth::parse_sections("drop:2,drop:2:Em");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_FALSE(s[0].key.has_value());
+  ASSERT_TRUE(s[1].key.has_value());
+  EXPECT_EQ(s[1].key->name(), "E minor");
+  EXPECT_THROW(synth::parse_sections("drop:2:H"), std::invalid_argument);
+  synth::TrackSpec plain, modulated;
+  plain.bpm = modulated.bpm = 120;  // 2 s bars
+  plain.sections = {{"drop", 2}, {"drop", 2}};
+  modulated.sections = s;
+  const auto a = synth::render_track(plain), b = synth::render_track(modulated);
+  ASSERT_EQ(a.samples.size(), b.samples.size());
+  auto differ = [&](double t0, double t1) {
+    for (auto i = std::size_t(t0 * 44100) * 2; i < std::size_t(t1 * 44100) * 2; ++i)
+      if (a.samples[i] != b.samples[i]) return true;
+    return false;
+  };
+  EXPECT_FALSE(differ(0.0, 4.0));  // the first section is untouched
+  EXPECT_TRUE(differ(4.0, 8.0));
+  const auto t = synth::truth(modulated, 9.0);
+  EXPECT_EQ(t["key"], "A minor");
+  EXPECT_FALSE(t["sections"][0].contains("key"));
+  EXPECT_EQ(t["sections"][1]["key"], "E minor");
+}
+
 }  // namespace
 
 namespace {
@@ -150,6 +176,33 @@ TEST(Synth, PadAndBabbleAreQuietAtTheEdgesAndDeterministic) {
   }
   EXPECT_GT(silent, 5);
   EXPECT_GT(loud, 20);
+}
+
+}  // namespace
+
+namespace {
+
+// The V chord of a minor key carries the raised leading tone: in A minor, G# (not G)
+// sounds in the chord stem during the fourth bar (i - VI - iv - V).
+TEST(Synth, MinorKeysUseTheHarmonicMinorDominant) {
+  synth::TrackSpec spec;
+  spec.bpm = 120;  // 2 s bars
+  spec.key = synth::parse_key("Am");
+  spec.sections = {{"drop", 4}};
+  auto st = synth::render_stems(spec);
+  auto power_at = [&](double freq, double t0, double t1) {
+    double re = 0, im = 0;
+    for (auto i = static_cast<std::size_t>(t0 * 44100); i < static_cast<std::size_t>(t1 * 44100);
+         ++i) {
+      const double x = st.chords.samples[2 * i] + st.chords.samples[2 * i + 1];
+      re += x * std::cos(2 * M_PI * freq * static_cast<double>(i) / 44100);
+      im += x * std::sin(2 * M_PI * freq * static_cast<double>(i) / 44100);
+    }
+    return re * re + im * im;
+  };
+  const double g5 = 783.99, gs5 = 830.61;  // chords sit at MIDI 60 + tonic: A4 up to G#5
+  EXPECT_GT(power_at(gs5, 6.2, 7.8), 100 * power_at(g5, 6.2, 7.8));   // bar 4: E - G# - B
+  EXPECT_GT(power_at(gs5, 6.2, 7.8), 100 * power_at(gs5, 0.2, 1.8));  // bar 1 (A - C - E): no G#
 }
 
 }  // namespace

@@ -51,6 +51,15 @@ int degree_semitones(const Key& key, int degree) {
   return scale[d] + 12 * octave;
 }
 
+// A note of the chord built on `chord_degree`, `offset` scale steps above its root. In a
+// minor key the V chord takes the raised leading tone (harmonic minor: G# over E in A minor),
+// which is what tells a minor key from its relative major.
+int chord_tone_semitones(const Key& key, int chord_degree, int offset) {
+  const int degree = chord_degree + offset;
+  const bool leading_tone = key.minor && chord_degree == 4 && ((degree % 7) + 7) % 7 == 6;
+  return degree_semitones(key, degree) + (leading_tone ? 1 : 0);
+}
+
 struct Layers {
   bool kick, hats, snare, bass, chords, lead;
 };
@@ -153,7 +162,7 @@ Audio pad(const Key& key, double seconds, int rate, double chord_seconds) {
   for (int c = 0; c * step < seconds; ++c) {
     const double start = (c - 1) * step;
     for (int v = 0; v < 4; ++v) {
-      const int semis = v == 3 ? 12 : degree_semitones(key, prog[c % 4] + 2 * v);
+      const int semis = v == 3 ? 12 : chord_tone_semitones(key, prog[c % 4], 2 * v);
       const double f = midi_to_hz(57 + key.tonic + semis);
       const auto from = static_cast<std::size_t>(std::max(0.0, start * rate));
       const auto to =
@@ -274,11 +283,16 @@ std::vector<Section> parse_sections(const std::string& text) {
     auto colon = item.find(':');
     if (colon == std::string::npos)
       throw std::invalid_argument("section needs label:bars: " + item);
+    const auto key_colon = item.find(':', colon + 1);
     const auto at_sign = item.find('@', colon);
-    Section s{item.substr(0, colon), std::stoi(item.substr(colon + 1, at_sign - colon - 1))};
+    const auto bars_end = std::min(at_sign, key_colon);
+    Section s{item.substr(0, colon), std::stoi(item.substr(colon + 1, bars_end - colon - 1))};
+    if (key_colon != std::string::npos) s.key = parse_key(item.substr(key_colon + 1));
     if (s.bars <= 0 || s.bars > 1000) throw std::invalid_argument("bad bar count: " + item);
     if (at_sign != std::string::npos) {
-      s.bpm = std::stod(item.substr(at_sign + 1));
+      s.bpm = std::stod(item.substr(at_sign + 1, key_colon == std::string::npos
+                                                     ? std::string::npos
+                                                     : key_colon - at_sign - 1));
       if (!(s.bpm >= 40 && s.bpm <= 300)) throw std::invalid_argument("bad section bpm: " + item);
     }
     out.push_back(s);
@@ -312,12 +326,12 @@ Stems render_stems(const TrackSpec& spec) {
   // minor rather than its relative major), I - V - vi - IV in major (scale degrees, 0-based).
   const int prog_minor[4] = {0, 5, 3, 4};
   const int prog_major[4] = {0, 4, 5, 3};
-  const int* prog = spec.key.minor ? prog_minor : prog_major;
-  const double tonic_midi = 36 + spec.key.tonic;  // bass octave
-
   int bar_index = 0;
   double section_t = spec.lead_in;
   for (const auto& section : spec.sections) {
+    const Key& key = section.key ? *section.key : spec.key;
+    const int* prog = key.minor ? prog_minor : prog_major;
+    const double tonic_midi = 36 + key.tonic;  // bass octave
     const Layers L = layers_for(section.label);
     const double beat = varying ? section_beat(spec, section) : track_beat;
     for (int b = 0; b < section.bars; ++b, ++bar_index) {
@@ -365,7 +379,7 @@ Stems render_stems(const TrackSpec& spec) {
         if (L.bass) {
           for (int e = 0; e < 2; ++e) {
             const double note =
-                tonic_midi + degree_semitones(spec.key, chord_degree) + (e == 1 ? 12 : 0);
+                tonic_midi + degree_semitones(key, chord_degree) + (e == 1 ? 12 : 0);
             const double f = midi_to_hz(note);
             add_event(st.bass, at(t + e * beat / 2), at(beat / 2 * 0.9), 0.0, [f](double x) {
               const double env = std::min(1.0, x * 200.0) * std::exp(-x * 3.0);
@@ -378,8 +392,7 @@ Stems render_stems(const TrackSpec& spec) {
       }
       if (L.chords) {
         for (int v = 0; v < 3; ++v) {
-          const double note =
-              60 + spec.key.tonic + degree_semitones(spec.key, chord_degree + 2 * v);
+          const double note = 60 + key.tonic + chord_tone_semitones(key, chord_degree, 2 * v);
           const double f = midi_to_hz(note);
           const double pan = (v - 1) * 0.4;
           add_event(st.chords, at(bar_t), at(4 * beat), pan, [f, beat](double x) {
@@ -391,8 +404,7 @@ Stems render_stems(const TrackSpec& spec) {
       if (L.lead) {
         static const int pattern[8] = {0, 2, 4, 7, 4, 2, 4, 6};
         for (int s = 0; s < 8; ++s) {
-          const double note =
-              72 + spec.key.tonic + degree_semitones(spec.key, chord_degree + pattern[s]);
+          const double note = 72 + key.tonic + chord_tone_semitones(key, chord_degree, pattern[s]);
           const double f = midi_to_hz(note);
           add_event(st.lead, at(bar_t + s * beat / 2), at(beat / 2 * 0.8), 0.25, [f](double x) {
             const double env = std::min(1.0, x * 300.0) * std::exp(-x * 6.0);
@@ -442,6 +454,7 @@ audio::Json truth(const TrackSpec& spec, double duration) {
       if (segments.empty() || segments.back()["bpm"].get<double>() != 60.0 / beat)
         segments.push_back({{"start", audio::round_to(start, 6)}, {"bpm", 60.0 / beat}});
     }
+    if (s.key) sec["key"] = s.key->name();
     sections.push_back(sec);
     for (int b = 0; b < s.bars; ++b, ++bar) {
       for (int q = 0; q < 4; ++q) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ struct Section {
   std::string label;  // intro, build, drop, breakdown, outro, verse, chorus, bridge
   int bars = 8;
   double bpm = 0;  // 0: the track's tempo; otherwise this section's own (a tempo change)
+  std::optional<Key> key = std::nullopt;  // plays in this key instead of the track's (a modulation)
 };
 
 // Drum patterns, each with a known tempo: the truth is always the quarter-note pulse.
@@ -68,7 +70,8 @@ struct TrackSpec {
   std::uint64_t seed = 1;
 };
 
-// Parses "intro:8,drop:16,outro:8"; "drop:16@130" gives a section its own tempo.
+// Parses "intro:8,drop:16,outro:8"; "drop:16@130" gives a section its own tempo and a third
+// field its own key ("drop:8:Em", "drop:8@130:Em").
 // Throws std::invalid_argument.
 std::vector<Section> parse_sections(const std::string& text);
 
