@@ -59,6 +59,21 @@ void quantise(const float* in, std::size_t n, int bits, std::vector<int>& out) {
 }
 }  // namespace
 
+void snap_to_format(float* samples, std::size_t n, SampleFormat format) {
+  if (format == SampleFormat::float32) return;
+  const int bits = format == SampleFormat::pcm16 ? 16 : 24;
+  // The same rounding and clipping as quantise(), expressed back in floats (exact: a 16- or
+  // 24-bit step is a power of two that a float holds).
+  const double scale = std::ldexp(1.0, bits - 1);
+  const double lo = -scale, hi = scale - 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = std::nearbyint(static_cast<double>(samples[i]) * scale);
+    v = v < lo ? lo : (v > hi ? hi : v);
+    if (std::isnan(v)) v = 0;
+    samples[i] = static_cast<float>(v / scale);
+  }
+}
+
 SoundWriter::SoundWriter(const std::string& path, int sample_rate, int channels,
                          SampleFormat format, Container container)
     : impl_(std::make_unique<Impl>()) {

@@ -20,6 +20,11 @@ Container container_for_path(const std::string& path);
 // Parses "16", "24", "32f"/"float" for --bits style options. Throws Error(usage).
 SampleFormat parse_sample_format(const std::string& text);
 
+// Rounds float samples in place to what a writer in `format` stores and a decoder reads
+// back (PCM: the nearest step of 2^-(bits-1), clipped to the format's range; float32:
+// unchanged), so a program can measure exactly the samples it writes.
+void snap_to_format(float* samples, std::size_t n, SampleFormat format);
+
 class SoundWriter {
  public:
   SoundWriter(const std::string& path, int sample_rate, int channels, SampleFormat format,
