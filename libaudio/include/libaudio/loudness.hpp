@@ -1,4 +1,7 @@
-// Loudness metering after EBU R128 / ITU-R BS.1770-4, streaming, over libebur128.
+// Loudness metering after EBU R128 / ITU-R BS.1770-4, streaming: libebur128 for the
+// loudness (momentary, short-term, integrated, range); the peaks measured here, the true peak
+// with BS.1770-4 Annex 2's own 4x interpolating filter (at every rate; skipping blocks that
+// cannot raise the maximum makes it several times cheaper than libebur128's).
 //
 // Feed interleaved float samples in chunks of any size with add(); read the measures at any
 // time. Integrated loudness is gated (absolute gate -70 LUFS, relative gate -10 LU), so it is
@@ -17,13 +20,13 @@
 
 namespace audio {
 
-// Which measures to compute; each one left off saves work (true peak is the dearest: it
-// oversamples 4x below 96 kHz).
+// Which measures to compute; each one left off saves work.
 struct LoudnessOptions {
   bool integrated = true;   // integrated loudness (LUFS); also enables momentary
   bool range = true;        // loudness range (LU); also enables short-term
   bool sample_peak = true;  // largest |sample|
-  bool true_peak = true;    // largest inter-sample peak estimate (implies sample_peak)
+  bool true_peak = true;    // largest |value| of the 4x over-sampled signal, never below the
+                            // sample peak (implies sample_peak)
 };
 
 class LoudnessMeter {
