@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -14,41 +15,45 @@ namespace audio {
 
 namespace {
 
-// ITU-R BS.1770-4 Annex 2: the 48-tap interpolating filter for 4x over-sampling, as its four
-// 12-tap phases (phases 2 and 3 are phases 1 and 0 reversed). Phase p estimates the signal
-// (2p+1)/8 of a sample period after the sample under the 0.97 tap.
-constexpr int kTaps = 12;
-constexpr double kPhase0[kTaps] = {0.0017089843750,  0.0109863281250,  -0.0196533203125,
-                                   0.0332031250000,  -0.0594482421875, 0.1373291015625,
-                                   0.9721679687500,  -0.1022949218750, 0.0476074218750,
-                                   -0.0266113281250, 0.0148925781250,  -0.0083007812500};
-constexpr double kPhase1[kTaps] = {-0.0291748046875, 0.0292968750000,  -0.0517578125000,
-                                   0.0891113281250,  -0.1665039062500, 0.4650878906250,
-                                   0.7797851562500,  -0.2003173828125, 0.1015625000000,
-                                   -0.0582275390625, 0.0330810546875,  -0.0189208984375};
-
-// The true peak of one channel: the largest |value| of the 4x over-sampled signal.
+// The true peak of one channel: the largest |value| of the signal over-sampled 4x, the method
+// of ITU-R BS.1770-4 Annex 2. The interpolating filter is a Kaiser-windowed sinc of 4 x 24
+// taps rather than the Annex's 48-tap example, whose phases ripple by +-0.2 dB: at fs/4 it
+// reads 0.2 dB high, just outside EBU Tech 3341's +0.2/-0.4 dB. This one is flat within
+// 0.001 dB to 0.35 fs and 0.02 dB to 0.4 fs (17.6 kHz at 44.1 kHz).
 //
-// Interpolating costs 48 multiply-adds a sample, three times all the rest of the metering.
-// But an interpolated value can never exceed L times the largest |sample| under the filter,
-// L being the largest sum of |coefficients| of a phase (about 2.02). So a block whose
-// samples are all below max/L cannot raise the maximum found so far and is skipped. On music
-// that is most blocks; the result is exactly that of interpolating everything.
+// Interpolating costs 96 multiply-adds a sample, more than all the rest of the metering. But
+// an interpolated value can never exceed L times the largest |sample| under the filter, L
+// being the largest sum of |coefficients| of a phase (about 2.1). So a block whose samples
+// are all below max/L cannot raise the maximum found so far and is skipped. On music that is
+// most blocks; the result is exactly that of interpolating everything.
+constexpr int kPhases = 4;
+constexpr int kTaps = 24;
+
 class TruePeak {
  public:
   TruePeak() {
-    for (int k = 0; k < kTaps; ++k) {
-      // Stored reversed, oldest sample first, so each phase is a dot product over a window.
-      taps_[0][k] = static_cast<float>(kPhase0[kTaps - 1 - k]);
-      taps_[1][k] = static_cast<float>(kPhase1[kTaps - 1 - k]);
-      taps_[2][k] = static_cast<float>(kPhase1[k]);
-      taps_[3][k] = static_cast<float>(kPhase0[k]);
+    constexpr int n = kPhases * kTaps;
+    constexpr double beta = 8.0;
+    double proto[n];
+    for (int i = 0; i < n; ++i) {
+      const double t = (i - (n - 1) / 2.0) / kPhases;  // in input samples
+      const double sinc = t == 0 ? 1.0 : std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
+      const double r = 2.0 * i / (n - 1) - 1.0;
+      proto[i] = sinc * std::cyl_bessel_i(0.0, beta * std::sqrt(1.0 - r * r)) /
+                 std::cyl_bessel_i(0.0, beta);
     }
-    for (const auto& phase : taps_) {
+    for (int p = 0; p < kPhases; ++p) {
+      double sum = 0;
+      for (int k = 0; k < kTaps; ++k) sum += proto[p + kPhases * k];
       float l1 = 0;
-      for (float t : phase) l1 += std::fabs(t);
+      for (int k = 0; k < kTaps; ++k) {
+        // Each phase scaled to unity gain at DC.
+        taps_[p][k] = static_cast<float>(proto[p + kPhases * k] / sum);
+        l1 += std::fabs(taps_[p][k]);
+      }
       bound_ = std::max(bound_, l1);
     }
+    bound_ *= 1.001f;  // room for float rounding in the sums, so the bound stays a bound
     window_.assign(kTaps - 1, 0.0f);
   }
 
@@ -64,7 +69,9 @@ class TruePeak {
       float local = 0;
       for (std::size_t i = 0; i < len + kTaps - 1; ++i) local = std::max(local, std::fabs(w[i]));
       if (local * bound_ <= peak_) continue;
-      // Phase by phase, tap by tap over the block: loops the compiler vectorises.
+      // Phase by phase, tap by tap over the block: loops the compiler vectorises. (The taps
+      // run forwards over the window: the sinc is symmetric, so the phases come out in the
+      // reverse order, which a maximum does not mind.)
       float y[kBlock];
       for (const auto& phase : taps_) {
         std::fill(y, y + len, 0.0f);
@@ -83,7 +90,7 @@ class TruePeak {
   double peak() const { return peak_; }
 
  private:
-  float taps_[4][kTaps];
+  float taps_[kPhases][kTaps];
   float bound_ = 0;
   float peak_ = 0;
   std::vector<float> window_;
