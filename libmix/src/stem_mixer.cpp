@@ -601,6 +601,11 @@ MixReport mix_stems(const MixOptions& opt) {
   std::optional<Spool> spool;
   std::int64_t mix_frames = 0;
 
+  // Whether `g` would lift the mix's peak over the ceiling (peak normalisation aims exactly at
+  // it, so a rounding error's worth over is not over).
+  auto over_ceiling = [&](double g) {
+    return opt.ceiling > 0 && raw_peak * g > opt.ceiling * (1 + 1e-9);
+  };
   std::optional<Sink> sink;
   // Writes the mix with `g`, from the stems or from the spool, into a fresh `sink`.
   auto write_pass = [&](double g, bool from_spool, std::int64_t expected) {
@@ -678,7 +683,7 @@ MixReport mix_stems(const MixOptions& opt) {
       }
     }
     gain = report.normalize_gain;
-    if (opt.ceiling > 0 && raw_peak * gain > opt.ceiling) {
+    if (over_ceiling(gain)) {
       gain = opt.ceiling / raw_peak;
       report.gain_reason = "ceiling";
     }
@@ -695,7 +700,7 @@ MixReport mix_stems(const MixOptions& opt) {
     pass_label(1, 1);
     report.passes = 1;
     write_pass(gain, false, known_frames);
-    if (opt.ceiling > 0 && raw_peak * gain > opt.ceiling) {
+    if (over_ceiling(gain)) {
       gain = opt.ceiling / raw_peak;
       report.gain_reason = "ceiling";
       report.passes = 2;

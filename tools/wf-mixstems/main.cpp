@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
   app.add_option("--rate", opt.sample_rate, "Mix rate in Hz (default: the highest stem rate)")
       ->check(CLI::Range(1000, 768000));
   app.add_option("--gain", gain_options, "N=GAIN: gain of stem N (1-based), e.g. 2=-3dB or 2=0.5")
-      ->take_all();
+      ->expected(1)
+      ->allow_extra_args(false)  // one value per --gain: the stems that follow stay stems
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--gains", gains_file,
                  "JSON gains: [g1, g2, ...] in stem order, or {\"N\" or \"path\": g}");
   app.add_option("--normalize", normalize, "count, peak, lufs:TARGET (e.g. lufs:-14) or none")
