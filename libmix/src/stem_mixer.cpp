@@ -427,17 +427,24 @@ class Sink {
     writer_.write(out, frames);
   }
 
-  // Writes the waveform data, then moves the output into place.
-  void commit(const std::string& peaks_path) {
+  // Moves the output into place, then writes the waveform data (waveflow records the mix's
+  // SHA-256, as wf-peaks would); if that fails, the output goes too: all or nothing.
+  void commit(const MixOptions& opt) {
     worker_.finish();
-    if (peaks_) peaks_->write(peaks_path);
+    writer_.commit();
+    if (!peaks_) return;
     try {
-      writer_.commit();
+      if (opt.peaks->format == audio::PeaksFormat::waveflow) {
+        peaks_->set_input(opt.output, audio::sha256_file(opt.output).sha256);
+      }
+      peaks_->write(opt.peaks_output);
     } catch (...) {
-      if (peaks_) std::filesystem::remove(peaks_path);
+      std::filesystem::remove(opt.output);
       throw;
     }
   }
+
+  std::int64_t frames() const { return static_cast<std::int64_t>(writer_.frames_written()); }
 
   // Call after commit().
   void fill(MixReport& r) const {
@@ -577,8 +584,17 @@ MixReport mix_stems(const MixOptions& opt) {
   report.ceiling = opt.ceiling;
 
   const Normalize mode = opt.normalize.mode;
-  // A waveform of N peaks needs the exact length before the writing pass starts.
-  const bool peaks_need_length = opt.peaks && known_frames < 0;
+  // Waveform data of about N peaks in the audiowaveform formats is drawn at
+  // ceil(frames / N) samples per pixel: the exact length must be known before the writing
+  // pass. (Other requests do not depend on it.) Constructing a writer here also rejects a
+  // request that cannot be met before any long work.
+  const bool peaks_length_matters = opt.peaks &&
+                                    (opt.peaks->format == audio::PeaksFormat::json ||
+                                     opt.peaks->format == audio::PeaksFormat::dat) &&
+                                    opt.peaks->samples_per_pixel == 0 &&
+                                    opt.peaks->pixels_per_second == 0;
+  if (opt.peaks) audio::PeaksWriter check(*opt.peaks, rate, channels, known_frames);
+  const bool peaks_need_length = peaks_length_matters && known_frames < 0;
   const bool measure_first =
       mode == Normalize::peak || mode == Normalize::lufs || peaks_need_length;
   const bool use_spool = measure_first && opt.second_pass != SecondPass::redecode &&
@@ -608,7 +624,7 @@ MixReport mix_stems(const MixOptions& opt) {
   };
   std::optional<Sink> sink;
   // Writes the mix with `g`, from the stems or from the spool, into a fresh `sink`.
-  auto write_pass = [&](double g, bool from_spool, std::int64_t expected) {
+  auto write_once = [&](double g, bool from_spool, std::int64_t expected) {
     sink.reset();  // drops an earlier attempt's temporary first
     sink.emplace(opt, rate, channels, g, expected);
     std::int64_t done = 0;
@@ -633,6 +649,15 @@ MixReport mix_stems(const MixOptions& opt) {
     }
     raw_peak = peak;
     mix_frames = done;
+  };
+  auto write_pass = [&](double g, bool from_spool, std::int64_t expected) {
+    write_once(g, from_spool, expected);
+    // A lossless stem may end a few frames before its header says (within the decoder's
+    // slack), so the waveform was drawn for a length the output does not have: draw again.
+    if (peaks_length_matters && sink->frames() != expected) {
+      ++report.passes;
+      write_once(g, from_spool, sink->frames());
+    }
   };
 
   if (measure_first) {
@@ -725,7 +750,7 @@ MixReport mix_stems(const MixOptions& opt) {
     sr.gain = s.gain;
     report.stems.push_back(sr);
   }
-  sink->commit(opt.peaks ? opt.peaks_output : std::string());
+  sink->commit(opt);
   sink->fill(report);
   if (opt.peaks) report.peaks_output = opt.peaks_output;
   if (progress) progress->finish();

@@ -191,6 +191,38 @@ check "clipping counted" '[ "$(jget clip.json d.measured.clipped_samples)" -gt 0
 run "$P" -q --normalize none --ceiling none loud1.wav loud2.wav -o clip.wav
 expect_err_empty
 
+case_ "--peaks: the waveform of the final mix, equal to wf-peaks on the output"
+peaks_case() {  # peaks_case NAME PEAKS-FILE "MIX OPTIONS" "PEAKS OPTIONS (unprefixed)" STEMS...
+  local name="$1" pf="$2" mixopts="$3" popts="$4"; shift 4
+  local prefixed="" o
+  for o in $popts; do
+    case "$o" in --*) prefixed="$prefixed --peaks-${o#--}" ;; *) prefixed="$prefixed $o" ;; esac
+  done
+  # shellcheck disable=SC2086
+  run "$P" $mixopts --peaks "pk-$pf" $prefixed "$@" -o "pk-$name.wav"
+  expect_rc 0
+  expect_file "pk-$pf"
+  check "$name: report names the peaks file" '[[ "$OUT" == *"\"peaks\":\"pk-$pf\"}" ]]'
+  # shellcheck disable=SC2086
+  "$BIN/wf-peaks" $popts "pk-$name.wav" -o "ref-$pf"
+  check "$name: same bytes as wf-peaks on the mix" 'cmp -s "pk-$pf" "ref-$pf"'
+}
+peaks_case json m.json "" "" a.wav b.wav c.wav
+peaks_case dat m.dat "" "" a.wav b.wav c.wav
+peaks_case split m16.json "--bits 16" "--bits 16 --split-channels --peaks 500" a.wav b.wav
+peaks_case spp spp.json "--normalize none" "--samples-per-pixel 256" a.wav b.wav
+peaks_case waveflow wf.json "" "--format waveflow --peaks 300" a.wav b.wav
+peaks_case svg m.svg "" "--width 400 --height 100" a.wav b.wav
+peaks_case png m.png "" "--width 300" a.wav b.wav
+peaks_case lufs l.json "--normalize lufs:-16" "" a.wav b.wav c.wav
+peaks_case peakmode p.dat "--normalize peak --bits 32f" "--bits 16" a.wav c.wav
+peaks_case rates r.json "" "--peaks 1000" r48.wav a.wav
+peaks_case clip clip.json "--normalize none --ceiling none" "" loud1.wav loud2.wav
+peaks_case ceil ceil.json "--normalize none" "" loud1.wav loud2.wav
+# Negative control: the peaks of another mix differ.
+"$BIN/wf-peaks" a.wav -o alone.json
+check "peaks of a different signal differ" '! cmp -s pk-m.json alone.json'
+
 case_ "progress only when asked (stderr is not a terminal here)"
 run "$P" a.wav -o pr.wav
 expect_err_empty
@@ -235,6 +267,15 @@ bad_case 64 good.wav -o out.mp3
 bad_case 64 --bits 32f good.wav -o out.flac
 bad_case 64 -o out.wav
 bad_case 64 good.wav
+bad_case 73 --peaks no/such/dir/p.json good.wav -o out.wav
+bad_case 64 --peaks out.wav good.wav -o out.wav
+bad_case 64 --peaks good.wav good.wav -o out.wav
+bad_case 64 --peaks p.json --peaks-pixels-per-second 30000 good.wav -o out.wav
+bad_case 64 --peaks p.json --peaks-peaks 0 good.wav -o out.wav
+bad_case 64 --peaks p.xyz good.wav -o out.wav
+bad_case 64 --peaks - good.wav -o out.wav
+bad_case 65 --peaks p.json good.wav cut.wav -o out.wav
+expect_no_file p.json
 echo '{"gains": [1' >broken.json
 bad_case 65 --gains broken.json good.wav -o out.wav
 echo '[1, 2, 3]' >three.json

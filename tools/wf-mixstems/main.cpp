@@ -17,25 +17,38 @@ int main(int argc, char** argv) {
   std::vector<std::string> gain_options;
   std::string gains_file, normalize = "count", ceiling = "0.95", bits = "24";
   audio::PeaksRequest peaks;
-  app.add_option("stems", opt.stems, "Stem files (any format FFmpeg reads)")->required();
-  app.add_option("-o,--output", opt.output, "The mix: .wav or .flac")->required();
+  app.add_option("STEM", opt.stems, "Stem files (any format FFmpeg reads)")
+      ->required()
+      ->default_str("");
+  app.add_option("-o,--output", opt.output, "The mix: .wav or .flac")
+      ->required()
+      ->type_name("FILE");
   app.add_option("--channels", opt.channels, "1 or 2 (default: 2 if any stem is stereo)")
-      ->check(CLI::IsMember({1, 2}));
+      ->check(CLI::IsMember({1, 2}))
+      ->default_str("");
   app.add_option("--rate", opt.sample_rate, "Mix rate in Hz (default: the highest stem rate)")
-      ->check(CLI::Range(1000, 768000));
-  app.add_option("--gain", gain_options, "N=GAIN: gain of stem N (1-based), e.g. 2=-3dB or 2=0.5")
+      ->check(CLI::Range(1000, 768000))
+      ->type_name("HZ")
+      ->default_str("");
+  app.add_option("--gain", gain_options,
+                 "Gain of stem N (1-based), e.g. 2=-3dB or 2=0.5; repeatable")
+      ->type_name("N=GAIN")
+      ->default_str("")
       ->expected(1)
       ->allow_extra_args(false)  // one value per --gain: the stems that follow stay stems
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--gains", gains_file,
-                 "JSON gains: [g1, g2, ...] in stem order, or {\"N\" or \"path\": g}");
+                 "JSON gains: [g1, g2, ...] in stem order, or {\"N\" or \"path\": g}")
+      ->type_name("SPEC.json");
   app.add_option("--normalize", normalize, "count, peak, lufs:TARGET (e.g. lufs:-14) or none")
       ->capture_default_str();
   app.add_option("--ceiling", ceiling, "Sample-peak ceiling: linear (0.95), dB (-0.5dB) or none")
       ->capture_default_str();
   app.add_option("--bits", bits, "16, 24 or 32f (32-bit float; WAV only)")->capture_default_str();
   app.add_option("--peaks", opt.peaks_output,
-                 "Also write waveform data of the mix here (.json, .dat, .txt, .svg, .png)");
+                 "Also write waveform data of the mix here (.json, .dat, .svg, .png; "
+                 "waveflow with --peaks-format)")
+      ->type_name("FILE");
   audio::add_peaks_options(app, peaks, "peaks-");
   tool.add_progress_flag();
 
