@@ -2,6 +2,10 @@
 
 #include <ebur128.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -60,14 +64,21 @@ class TruePeak {
   // Adds `n` samples of this channel, `stride` apart.
   void add(const float* samples, std::size_t n, std::size_t stride) {
     // The window holds the last kTaps-1 samples of the previous call, then these.
-    window_.resize(kTaps - 1 + n);
-    for (std::size_t i = 0; i < n; ++i) window_[kTaps - 1 + i] = samples[i * stride];
+    constexpr std::size_t kHistory = kTaps - 1;
+    window_.resize(kHistory + n);
+    for (std::size_t i = 0; i < n; ++i) window_[kHistory + i] = samples[i * stride];
+    // Blocks of 32 outputs; the outputs of a block read its samples and the 23 before, which
+    // the previous block holds, so the two blocks' maxima bound the block's window.
     constexpr std::size_t kBlock = 32;
+    static_assert(kBlock >= kHistory);
+    float before = abs_peak(window_.data(), kHistory);
     for (std::size_t b = 0; b < n; b += kBlock) {
       const std::size_t len = std::min(kBlock, n - b);
-      const float* w = window_.data() + b;  // outputs b..b+len read w[0 .. len + kTaps - 1)
-      float local = 0;
-      for (std::size_t i = 0; i < len + kTaps - 1; ++i) local = std::max(local, std::fabs(w[i]));
+      const float* w = window_.data() + b;  // outputs b..b+len read w[0 .. len + kHistory)
+      const float here = abs_peak(w + kHistory, len);
+      sample_peak_ = std::max(sample_peak_, here);
+      const float local = std::max(before, here);
+      before = here;
       if (local * bound_ <= peak_) continue;
       // Phase by phase, tap by tap over the block: loops the compiler vectorises. (The taps
       // run forwards over the window: the sinc is symmetric, so the phases come out in the
@@ -80,19 +91,22 @@ class TruePeak {
           const float* x = w + k;
           for (std::size_t i = 0; i < len; ++i) y[i] += t * x[i];
         }
-        for (std::size_t i = 0; i < len; ++i) peak_ = std::max(peak_, std::fabs(y[i]));
+        peak_ = std::max(peak_, abs_peak(y, len));
       }
     }
-    std::copy(window_.end() - (kTaps - 1), window_.end(), window_.begin());
-    window_.resize(kTaps - 1);
+    std::copy(window_.end() - kHistory, window_.end(), window_.begin());
+    window_.resize(kHistory);
   }
 
+  // The largest |sample| seen (found on the way, for free).
+  float sample_peak() const { return sample_peak_; }
   double peak() const { return peak_; }
 
  private:
   float taps_[kPhases][kTaps];
   float bound_ = 0;
   float peak_ = 0;
+  float sample_peak_ = 0;
   std::vector<float> window_;
 };
 
@@ -153,7 +167,7 @@ void LoudnessMeter::add(const float* interleaved, std::size_t frames) {
   Impl& m = *impl_;
   m.check(ebur128_add_frames_float(m.st.get(), interleaved, frames), "loudness metering");
   const std::size_t ch = static_cast<std::size_t>(m.channels);
-  if (m.options.sample_peak) {
+  if (m.options.sample_peak && m.true_peaks.empty()) {  // else the true-peak pass finds it
     for (std::size_t c = 0; c < ch; ++c) {
       float peak = m.sample_peaks[c];
       for (std::size_t i = 0; i < frames; ++i)
@@ -208,6 +222,7 @@ double LoudnessMeter::sample_peak() const {
   if (!impl_->options.sample_peak) throw Error(Exit::software, "loudness", "peak not enabled");
   float peak = 0;
   for (float p : impl_->sample_peaks) peak = std::max(peak, p);
+  for (const TruePeak& tp : impl_->true_peaks) peak = std::max(peak, tp.sample_peak());
   return peak;
 }
 
@@ -217,6 +232,26 @@ double LoudnessMeter::true_peak() const {
   // sample's peak by a hair; the true peak is never below the sample peak.
   double peak = sample_peak();
   for (const TruePeak& tp : impl_->true_peaks) peak = std::max(peak, tp.peak());
+  return peak;
+}
+
+float abs_peak(const float* samples, std::size_t n) {
+  std::size_t i = 0;
+  float peak = 0;
+#if defined(__SSE2__)
+  // GCC leaves a float max reduction scalar (it may not reorder it without -ffast-math);
+  // two SSE accumulators do four samples each per step.
+  const __m128 magnitude = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+  __m128 a = _mm_setzero_ps(), b = _mm_setzero_ps();
+  for (; i + 8 <= n; i += 8) {
+    a = _mm_max_ps(a, _mm_and_ps(_mm_loadu_ps(samples + i), magnitude));
+    b = _mm_max_ps(b, _mm_and_ps(_mm_loadu_ps(samples + i + 4), magnitude));
+  }
+  alignas(16) float lanes[4];
+  _mm_store_ps(lanes, _mm_max_ps(a, b));
+  peak = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+#endif
+  for (; i < n; ++i) peak = std::max(peak, std::fabs(samples[i]));
   return peak;
 }
 

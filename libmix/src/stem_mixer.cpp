@@ -218,6 +218,9 @@ class StemSum {
       accumulate(mix, buf_.data(), n, stems_[k].decode_channels,
                  static_cast<float>(stems_[k].gain));
     }
+    // A NaN in a float stem becomes silence rather than poisoning the gain and the meters.
+    const std::size_t total = produced * oc;
+    for (std::size_t i = 0; i < total; ++i) mix[i] = mix[i] == mix[i] ? mix[i] : 0.0f;
     return produced;
   }
 
@@ -467,12 +470,6 @@ class Sink {
   ChunkWorker worker_;  // last: its thread uses the members above
 };
 
-double peak_of(const float* data, std::size_t n) {
-  float peak = 0;
-  for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(data[i]));
-  return peak;
-}
-
 void validate(const MixOptions& opt) {
   if (opt.stems.empty()) throw Error(Exit::usage, "", "no stems to mix");
   if (!opt.gains.empty() && opt.gains.size() != opt.stems.size()) {
@@ -642,7 +639,8 @@ MixReport mix_stems(const MixOptions& opt) {
     StemSum sum(stems, rate, channels);
     double peak = 0;
     while (std::size_t frames = sum.next(mix.data())) {
-      peak = std::max(peak, peak_of(mix.data(), frames * static_cast<std::size_t>(channels)));
+      peak = std::max<double>(
+          peak, audio::abs_peak(mix.data(), frames * static_cast<std::size_t>(channels)));
       sink->add(mix.data(), frames);
       done += static_cast<std::int64_t>(frames);
       if (progress) progress->update(static_cast<double>(done) / rate);
@@ -676,7 +674,7 @@ MixReport mix_stems(const MixOptions& opt) {
     std::int64_t done = 0;
     while (std::size_t frames = sum.next(mix.data())) {
       const std::size_t n = frames * static_cast<std::size_t>(channels);
-      peak = std::max(peak, peak_of(mix.data(), n));
+      peak = std::max<double>(peak, audio::abs_peak(mix.data(), n));
       if (meter) meter->add(mix.data(), frames);
       if (spool) spool->write(mix.data(), n);
       done += static_cast<std::int64_t>(frames);

@@ -330,6 +330,23 @@ TEST(StemMixer, MeasuresWhatIsStored) {
   EXPECT_NEAR(r.integrated_lufs, 20 * std::log10(0.3), 0.1);
 }
 
+TEST(StemMixer, NotANumberInAFloatStemBecomesSilence) {
+  testutil::TempDir dir;
+  synth::Audio a = constant(0.5, 1.0);
+  for (std::size_t i = 100; i < 200; ++i) a.samples[i] = std::nanf("");
+  auto path = write_stem(dir, "nan.wav", a);
+  auto o = float_mix({path}, dir / "mix.wav");
+  o.normalize.mode = Normalize::peak;
+  o.ceiling = 0.5;
+  auto r = mix::mix_stems(o);
+  EXPECT_DOUBLE_EQ(r.gain, 1.0);
+  EXPECT_TRUE(std::isfinite(r.integrated_lufs));
+  EXPECT_NEAR(r.sample_peak, 0.5, 1e-6);
+  auto m = read_all(dir / "mix.wav");
+  EXPECT_EQ(m.at(150, 0), 0.0f);
+  EXPECT_NEAR(m.at(250, 0), 0.5f, 1e-6);
+}
+
 TEST(StemMixer, SilenceIsReportedNotAmplified) {
   testutil::TempDir dir;
   auto a = write_stem(dir, "a.wav", constant(0.0, 1.0));

@@ -60,6 +60,9 @@ class LoudnessMeter {
   std::unique_ptr<Impl> impl_;
 };
 
+// The largest |sample| of a buffer (any layout: all channels at once when interleaved).
+float abs_peak(const float* samples, std::size_t n);
+
 // 20*log10(linear); -infinity for 0.
 double to_db(double linear);
 
