@@ -594,8 +594,6 @@ MixReport mix_stems(const MixOptions& opt) {
   const bool peaks_need_length = peaks_length_matters && known_frames < 0;
   const bool measure_first =
       mode == Normalize::peak || mode == Normalize::lufs || peaks_need_length;
-  const bool use_spool = measure_first && opt.second_pass != SecondPass::redecode &&
-                         (opt.second_pass == SecondPass::spool || !all_pcm_at_rate);
 
   audio::Progress* progress = opt.progress;
   const double total_seconds = longest > 0 ? longest : 0;
@@ -668,7 +666,7 @@ MixReport mix_stems(const MixOptions& opt) {
       lo.range = lo.sample_peak = lo.true_peak = false;
       meter.emplace(rate, channels, lo);
     }
-    if (use_spool) spool.emplace(opt.output);
+    spool.emplace(opt.output);
     StemSum sum(stems, rate, channels);
     double peak = 0;
     std::int64_t done = 0;
@@ -712,7 +710,7 @@ MixReport mix_stems(const MixOptions& opt) {
     }
     pass_label(2, passes);
     report.passes = 2;
-    write_pass(gain, spool.has_value(), mix_frames);
+    write_pass(gain, true, mix_frames);
   } else {
     // count or none: the gain is known, so write at once; a second pass only if the
     // ceiling turns out to be exceeded.
