@@ -758,7 +758,7 @@ audio::Json report_json(const MixReport& r) {
   using audio::loudness_json;
   Json doc;
   doc["schema"] = "wf.mix/1";
-  doc["version"] = audio::kToolkitVersion;
+  doc["toolkit_version"] = audio::kToolkitVersion;
   Json out;
   out["path"] = r.output;
   out["container"] = audio::container_for_path(r.output) == audio::Container::flac ? "flac" : "wav";

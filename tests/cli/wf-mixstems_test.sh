@@ -51,7 +51,7 @@ run "$P" --normalize count --ceiling none --bits 32f a.wav b.wav c.wav -o ours.w
 printf '%s\n' "$OUT" >r.json
 check "one JSON line" '[ "$(printf "%s\n" "$OUT" | wc -l)" = 1 ]'
 check "schema first" '[[ "$OUT" == "{\"schema\":\"wf.mix/1\","* ]]'
-check "version" '[ -n "$(jget r.json d.version)" ] && [ "$(jget r.json d.version)" != undefined ]'
+check "toolkit version" '[ "$(jget r.json d.toolkit_version)" = "$("$P" --version | sed "s/.* //")" ]'
 check "frames" '[ "$(jget r.json d.output.frames)" = 132300 ]'
 check "duration" '[ "$(jget r.json d.output.duration)" = 3 ]'
 check "rate" '[ "$(jget r.json d.output.sample_rate)" = 44100 ]'
