@@ -667,19 +667,30 @@ MixReport mix_stems(const MixOptions& opt) {
       meter.emplace(rate, channels, lo);
     }
     spool.emplace(opt.output);
-    StemSum sum(stems, rate, channels);
-    double peak = 0;
-    std::int64_t done = 0;
-    while (std::size_t frames = sum.next(mix.data())) {
-      const std::size_t n = frames * static_cast<std::size_t>(channels);
-      peak = std::max<double>(peak, audio::abs_peak(mix.data(), n));
-      if (meter) meter->add(mix.data(), frames);
-      if (spool) spool->write(mix.data(), n);
-      done += static_cast<std::int64_t>(frames);
-      if (progress) progress->update(static_cast<double>(done) / rate);
+    {
+      // The loudness and the spool on a second thread, the decoding on this one.
+      ChunkWorker worker(kChunk * static_cast<std::size_t>(channels),
+                         [&](const float* samples, std::size_t frames) {
+                           if (meter) meter->add(samples, frames);
+                           spool->write(samples, frames * static_cast<std::size_t>(channels));
+                         });
+      StemSum sum(stems, rate, channels);
+      double peak = 0;
+      std::int64_t done = 0;
+      for (;;) {
+        float* chunk = worker.acquire();
+        const std::size_t frames = sum.next(chunk);
+        if (frames == 0) break;
+        peak = std::max<double>(
+            peak, audio::abs_peak(chunk, frames * static_cast<std::size_t>(channels)));
+        worker.submit(frames);
+        done += static_cast<std::int64_t>(frames);
+        if (progress) progress->update(static_cast<double>(done) / rate);
+      }
+      worker.finish();
+      raw_peak = peak;
+      mix_frames = done;
     }
-    raw_peak = peak;
-    mix_frames = done;
 
     switch (mode) {
       case Normalize::count:

@@ -1,15 +1,17 @@
 // Loudness metering after EBU R128 / ITU-R BS.1770-4, streaming: libebur128 for the
 // loudness (momentary, short-term, integrated, range); the peaks measured here, the true peak
-// with BS.1770-4 Annex 2's own 4x interpolating filter (at every rate; skipping blocks that
-// cannot raise the maximum makes it several times cheaper than libebur128's).
+// by 4x over-sampling as BS.1770-4 Annex 2 describes (see loudness.cpp for the filter),
+// skipping blocks that cannot raise the maximum, which makes it several times cheaper than
+// libebur128's.
 //
 // Feed interleaved float samples in chunks of any size with add(); read the measures at any
 // time. Integrated loudness is gated (absolute gate -70 LUFS, relative gate -10 LU), so it is
 // -infinity for silence or for less than one 400 ms block: callers print that as JSON null
 // (see loudness_json). Channels follow libebur128's default map, which is BS.1770's for the
 // usual layouts: 1 = mono (one channel, weight 1, so a full-scale 1 kHz sine reads -3.01
-// LUFS), 2 = L R, 5 = L R C Ls Rs, 6 = L R C LFE Ls Rs (LFE ignored). Memory is flat but for
-// the gating history, about 0.3 MB per hour of audio.
+// LUFS; in both channels of a stereo signal it reads 0), 2 = L R, 5 = L R C Ls Rs,
+// 6 = L R C LFE Ls Rs (LFE ignored). Memory is flat but for the gating history libebur128
+// keeps (every 100 ms block's energy): about 2 MB per hour of audio.
 #pragma once
 
 #include <cstddef>
