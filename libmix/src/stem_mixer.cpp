@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -17,7 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <regex>
+#include <string_view>
 #include <thread>
 
 #include "libaudio/atomic_file.hpp"
@@ -35,6 +37,36 @@ using audio::Exit;
 
 // ---- options --------------------------------------------------------------------------
 
+namespace {
+
+// A stem index: 1 to 6 digits, nothing else.
+bool parse_index(std::string_view text, unsigned long& out) {
+  if (text.empty() || text.size() > 6) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// A plain decimal number ("-14", "+0.5", "-23.5"), nothing else.
+bool parse_number(std::string_view text, double& out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text.back())))) return false;
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), out, std::chars_format::fixed);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+}  // namespace
+
 NormalizeSpec parse_normalize(const std::string& text) {
   NormalizeSpec spec;
   if (text == "count") {
@@ -46,13 +78,11 @@ NormalizeSpec parse_normalize(const std::string& text) {
   } else if (text == "lufs") {
     spec.mode = Normalize::lufs;
   } else if (text.rfind("lufs:", 0) == 0) {
-    static const std::regex number(R"(^[+-]?[0-9]*\.?[0-9]+$)");
     const std::string value = text.substr(5);
-    if (!std::regex_match(value, number)) {
+    if (!parse_number(value, spec.target_lufs)) {
       throw Error(Exit::usage, "--normalize", "'" + value + "' is not a loudness in LUFS");
     }
     spec.mode = Normalize::lufs;
-    spec.target_lufs = std::stod(value);
     if (spec.target_lufs < -70 || spec.target_lufs > 0) {
       throw Error(Exit::usage, "--normalize", "target " + value + " LUFS is outside -70..0");
     }
@@ -90,19 +120,21 @@ double parse_ceiling(const std::string& text) {
 }
 
 void apply_gain_option(const std::string& text, std::vector<double>& gains) {
-  static const std::regex re(R"(^\s*([0-9]+)\s*=(.*)$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) {
+  const std::size_t eq = text.find('=');
+  const std::string_view index_text =
+      trim(std::string_view(text).substr(0, eq == std::string::npos ? 0 : eq));
+  unsigned long index = 0;
+  if (eq == std::string::npos || index_text.empty() ||
+      !std::all_of(index_text.begin(), index_text.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
     throw Error(Exit::usage, "--gain", "'" + text + "' is not STEM=GAIN (e.g. 2=-3dB)");
   }
-  const std::string index_text = m[1].str();
-  const unsigned long index = index_text.size() > 6 ? 0 : std::stoul(index_text);
-  if (index < 1 || index > gains.size()) {
+  if (!parse_index(index_text, index) || index < 1 || index > gains.size()) {
     throw Error(Exit::usage, "--gain",
-                "stem " + index_text + " does not exist (there are " +
+                "stem " + std::string(index_text) + " does not exist (there are " +
                     std::to_string(gains.size()) + " stems)");
   }
-  gains[index - 1] = audio::cli::parse_gain(m[2].str(), "--gain");
+  gains[index - 1] = audio::cli::parse_gain(text.substr(eq + 1), "--gain");
 }
 
 namespace {
@@ -144,11 +176,10 @@ void apply_gain_spec(const audio::Json& spec, const std::vector<std::string>& st
   if (!spec.is_object()) {
     throw Error(Exit::data, source, "must be an array of gains or an object of STEM: GAIN");
   }
-  static const std::regex index_re("^[0-9]{1,6}$");
   for (const auto& [key, value] : spec.items()) {
     bool matched = false;
-    if (std::regex_match(key, index_re)) {
-      const unsigned long index = std::stoul(key);
+    unsigned long index = 0;
+    if (parse_index(key, index)) {
       if (index < 1 || index > stems.size()) {
         throw Error(Exit::data, source,
                     "stem " + key + " does not exist (there are " + std::to_string(stems.size()) +
