@@ -229,6 +229,24 @@ expect_err_empty
 run "$P" --progress a.wav -o pr.wav
 check "progress drawn" '[ -n "$ERR" ]'
 
+case_ "stopped by SIGTERM: no output, no spool, no temporaries"
+mkdir -p sig && cd sig
+"$SYNTH" noise --seconds 600 --channels 2 --amp 0.3 -o long1.wav
+"$SYNTH" noise --seconds 600 --channels 2 --amp 0.3 --seed 2 -o long2.wav
+for mode in lufs:-14 count; do
+  "$P" --normalize "$mode" long1.wav long2.wav -o out.wav >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.3
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid"
+  RC=$?
+  check "$mode: stopped by the signal (rc $RC)" '[ "$RC" = 143 ]'
+  expect_no_file out.wav
+  expect_no_temps .
+done
+rm -f long1.wav long2.wav
+cd ..
+
 case_ "bad inputs: one line, the right code, nothing left behind"
 mkdir -p bad && cd bad
 cp ../a.wav good.wav
