@@ -59,6 +59,25 @@ void quantise(const float* in, std::size_t n, int bits, std::vector<int>& out) {
 }
 }  // namespace
 
+void snap_to_format(float* samples, std::size_t n, SampleFormat format) {
+  if (format == SampleFormat::float32) return;
+  const int bits = format == SampleFormat::pcm16 ? 16 : 24;
+  // The same rounding and clipping as quantise(), expressed back in floats (exact: a 16- or
+  // 24-bit step is a power of two that a float holds). Adding and subtracting 1.5 * 2^52
+  // rounds a double to the nearest integer, ties to even, exactly as nearbyint() does in the
+  // default rounding mode, but in a loop the compiler vectorises.
+  constexpr double kRound = 6755399441055744.0;
+  const double scale = std::ldexp(1.0, bits - 1);
+  const double lo = -scale, hi = scale - 1, step = 1.0 / scale;
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = static_cast<double>(samples[i]) * scale;
+    v = (v + kRound) - kRound;
+    v = v < lo ? lo : (v > hi ? hi : v);
+    v = v == v ? v : 0.0;  // NaN is stored as 0
+    samples[i] = static_cast<float>(v * step);
+  }
+}
+
 SoundWriter::SoundWriter(const std::string& path, int sample_rate, int channels,
                          SampleFormat format, Container container)
     : impl_(std::make_unique<Impl>()) {

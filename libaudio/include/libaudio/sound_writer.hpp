@@ -1,7 +1,7 @@
 // Writing WAV (16/24-bit PCM, 32-bit float) and FLAC (16/24-bit) through libsndfile,
 // atomically: samples go to a temporary file beside the target, which commit() renames
-// into place. Destroying an uncommitted writer removes the temporary. Float samples
-// outside [-1, 1] are clipped, never wrapped.
+// into place. Destroying an uncommitted writer removes the temporary. For 16/24-bit PCM,
+// samples outside [-1, 1] are clipped, never wrapped; 32-bit float keeps them as they are.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +19,11 @@ Container container_for_path(const std::string& path);
 
 // Parses "16", "24", "32f"/"float" for --bits style options. Throws Error(usage).
 SampleFormat parse_sample_format(const std::string& text);
+
+// Rounds float samples in place to what a writer in `format` stores and a decoder reads
+// back (PCM: the nearest step of 2^-(bits-1), clipped to the format's range; float32:
+// unchanged), so a program can measure exactly the samples it writes.
+void snap_to_format(float* samples, std::size_t n, SampleFormat format);
 
 class SoundWriter {
  public:
