@@ -107,7 +107,7 @@ HashResult hash_file(const std::string& path, const HashOptions& opt) {
     }
     Json& d = r.doc;
     d["schema"] = "wf.hash/1";
-    d["toolkit"] = kToolkitVersion;
+    d["toolkit_version"] = kToolkitVersion;
     d["path"] = path;
     d["bytes"] = digest.bytes;
     d["sha256"] = digest.sha256;

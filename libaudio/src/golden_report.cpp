@@ -260,7 +260,7 @@ void write_text_report(std::ostream& out, const GoldenReport& report, std::size_
 Json json_report(const GoldenReport& report) {
   Json j;
   j["schema"] = "golden.diff/1";
-  j["toolkit"] = kToolkitVersion;
+  j["toolkit_version"] = kToolkitVersion;
   j["expected"] = report.expected;
   j["actual"] = report.actual;
   j["mode"] = report.directory ? "directory" : "file";

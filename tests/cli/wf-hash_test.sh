@@ -49,7 +49,7 @@ while IFS= read -r line; do
 done <<<"$OUT"
 check "sizes include odd, tiny and over 1 MiB" '[ $(( $(stat -c %s big.wav) % 2 )) = 1 ] && [ $(stat -c %s big.wav) -gt 2097152 ] && [ $(stat -c %s tiny.wav) -lt 200 ]'
 expect_out_has '"schema":"wf.hash/1"'
-expect_out_has '"toolkit":"'
+expect_out_has '"toolkit_version":"'
 expect_out_has '"audio":{"container":"wav","codec":"pcm_s16le","lossless":true,"sample_rate":44100,"channels":2,'
 expect_out_has '"duplicate_of":null'
 
