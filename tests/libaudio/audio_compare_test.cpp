@@ -17,11 +17,7 @@ using audio::compare_audio;
 
 std::string write(const testutil::TempDir& dir, const std::string& name, const synth::Audio& a,
                   audio::SampleFormat fmt = audio::SampleFormat::float32) {
-  std::string path = dir / name;
-  audio::SoundWriter w(path, a.rate, a.channels, fmt, audio::container_for_path(path));
-  w.write(a.samples.data(), a.frames());
-  w.commit();
-  return path;
+  return testutil::write_audio(dir / name, a, fmt);
 }
 
 synth::Audio plus(const synth::Audio& a, const synth::Audio& b) {

@@ -20,11 +20,7 @@ using audio::content_hash;
 std::string write_audio(const testutil::TempDir& dir, const std::string& name,
                         const synth::Audio& a,
                         audio::SampleFormat fmt = audio::SampleFormat::pcm16) {
-  std::string path = dir / name;
-  audio::SoundWriter w(path, a.rate, a.channels, fmt, audio::container_for_path(path));
-  w.write(a.samples.data(), a.frames());
-  w.commit();
-  return path;
+  return testutil::write_audio(dir / name, a, fmt);
 }
 
 // Lossy fixtures and re-tagged copies come from the ffmpeg program, as a user makes them.

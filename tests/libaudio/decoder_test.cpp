@@ -19,11 +19,7 @@ using audio::Exit;
 std::string write_fixture(const testutil::TempDir& dir, const std::string& name,
                           const synth::Audio& a,
                           audio::SampleFormat fmt = audio::SampleFormat::pcm16) {
-  std::string path = dir / name;
-  audio::SoundWriter w(path, a.rate, a.channels, fmt, audio::container_for_path(path));
-  w.write(a.samples.data(), a.frames());
-  w.commit();
-  return path;
+  return testutil::write_audio(dir / name, a, fmt);
 }
 
 std::vector<float> decode_all(Decoder& d) {

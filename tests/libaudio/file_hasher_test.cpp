@@ -13,13 +13,7 @@
 namespace {
 
 std::string write_tone(const testutil::TempDir& dir, const std::string& name) {
-  auto a = synth::sine(440, 1.0, 44100, 2, 0.5);
-  std::string path = dir / name;
-  audio::SoundWriter w(path, a.rate, a.channels, audio::SampleFormat::pcm16,
-                       audio::container_for_path(path));
-  w.write(a.samples.data(), a.frames());
-  w.commit();
-  return path;
+  return testutil::write_audio(dir / name, synth::sine(440, 1.0, 44100, 2, 0.5));
 }
 
 TEST(FileHasher, DescribesAnAudioFile) {

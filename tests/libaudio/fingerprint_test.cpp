@@ -22,12 +22,7 @@ using audio::similarity;
 
 std::string write_audio(const testutil::TempDir& dir, const std::string& name,
                         const synth::Audio& a) {
-  std::string path = dir / name;
-  audio::SoundWriter w(path, a.rate, a.channels, audio::SampleFormat::pcm16,
-                       audio::container_for_path(path));
-  w.write(a.samples.data(), a.frames());
-  w.commit();
-  return path;
+  return testutil::write_audio(dir / name, a, audio::SampleFormat::pcm16);
 }
 
 void ffmpeg(const std::string& args) {

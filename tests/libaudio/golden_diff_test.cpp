@@ -24,10 +24,7 @@ void write(const std::string& path, const std::string& text) {
 
 void write_audio(const std::string& path, const synth::Audio& a) {
   fs::create_directories(fs::path(path).parent_path());
-  audio::SoundWriter w(path, a.rate, a.channels, audio::SampleFormat::pcm16,
-                       audio::container_for_path(path));
-  w.write(a.samples.data(), a.frames());
-  w.commit();
+  testutil::write_audio(path, a);
 }
 
 const audio::FileResult& file(const audio::GoldenReport& r, const std::string& name) {

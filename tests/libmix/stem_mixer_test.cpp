@@ -23,12 +23,7 @@ using mix::Normalize;
 // Float WAV fixtures, so the samples mixed are exactly the samples made.
 std::string write_stem(const testutil::TempDir& dir, const std::string& name,
                        const synth::Audio& a) {
-  const std::string path = dir / name;
-  audio::SoundWriter w(path, a.rate, a.channels, audio::SampleFormat::float32,
-                       audio::container_for_path(path));
-  w.write(a.samples.data(), a.frames());
-  w.commit();
-  return path;
+  return testutil::write_audio(dir / name, a, audio::SampleFormat::float32);
 }
 
 synth::Audio constant(double value, double seconds, int rate = 44100, int channels = 1) {

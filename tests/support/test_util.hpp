@@ -1,10 +1,14 @@
-// Helpers shared by the unit tests: a scratch directory removed at the end of each test.
+// Helpers shared by the unit tests: a scratch directory removed at the end of each test,
+// and writing synthesized fixtures to disk.
 #pragma once
 
 #include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "libaudio/sound_writer.hpp"
+#include "synth/synth.hpp"
 
 namespace testutil {
 
@@ -21,5 +25,14 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Writes synthesized audio to `path` (WAV or FLAC by its extension) and returns the path.
+inline std::string write_audio(const std::string& path, const synth::Audio& a,
+                               audio::SampleFormat format = audio::SampleFormat::pcm16) {
+  audio::SoundWriter w(path, a.rate, a.channels, format, audio::container_for_path(path));
+  w.write(a.samples.data(), a.frames());
+  w.commit();
+  return path;
+}
 
 }  // namespace testutil
