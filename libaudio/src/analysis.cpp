@@ -10,11 +10,14 @@
 #include <vector>
 
 #include "libaudio/chroma.hpp"
+#include "libaudio/cues.hpp"
 #include "libaudio/decoder.hpp"
+#include "libaudio/energy.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/key.hpp"
 #include "libaudio/loudness.hpp"
 #include "libaudio/onset.hpp"
+#include "libaudio/phrases.hpp"
 #include "libaudio/resampler.hpp"
 #include "libaudio/rhythm.hpp"
 #include "libaudio/sha256.hpp"
@@ -145,7 +148,11 @@ Json analyze_input(const AnalysisInput& input, const AnalysisOptions& options) {
 
     RhythmOptions rhythm_options;
     rhythm_options.tempo = options.tempo;
-    const Rhythm rhythm = analyze_rhythm(onsets.finish(), rhythm_options);
+    const OnsetFeatures features = onsets.finish();
+    const Rhythm rhythm = analyze_rhythm(features, rhythm_options);
+    const EnergyCurve energy = analyze_energy(features, bar_grid(features, rhythm));
+    const Phrases phrases = analyze_phrases(features, energy);
+    const std::vector<Cue> cues = find_cues(features, rhythm, energy, phrases);
     const KeyAnalysis key = analyze_key(chroma.finish());
 
     Json doc;
@@ -162,6 +169,9 @@ Json analyze_input(const AnalysisInput& input, const AnalysisOptions& options) {
     doc["key"] = key_to_json(key);
     doc["key_reason"] = key.estimate ? Json(nullptr) : Json(key.reason);
     doc["loudness"] = loudness_record(meter);
+    doc["energy"] = energy_json(energy);
+    doc["phrases"] = phrases_json(phrases);
+    doc["cues"] = cues_json(cues);
     return doc;
   } catch (const Error& e) {
     // Name the file the user gave (not a spool), and keep the module's word as context.

@@ -31,7 +31,7 @@ for f in house.wav dnb.wav slow.wav house.mp3; do
   d=$(line "$OUT" $i)
   truth=${f%.*}.json
   check "$f schema" '[ "$(jl "$d" d.schema)" = djb.analysis/1 ]'
-  check "$f key order" '[ "$(jl "$d" "Object.keys(d).join(\" \")")" = "schema toolkit_version analysis_version input duration sample_rate channels options bpm bpm_confidence bpm_reason bpm_alternatives beat_grid tempo_segments beats meter downbeats downbeat_confidence downbeat_reason key key_reason loudness" ]'
+  check "$f key order" '[ "$(jl "$d" "Object.keys(d).join(\" \")")" = "schema toolkit_version analysis_version input duration sample_rate channels options bpm bpm_confidence bpm_reason bpm_alternatives beat_grid tempo_segments beats meter downbeats downbeat_confidence downbeat_reason key key_reason loudness energy phrases cues" ]'
   check "$f path" '[ "$(jl "$d" d.input.path)" = "$f" ]'
   check "$f sha256" '[ "$(jl "$d" d.input.sha256)" = "$(sha256sum "$f" | cut -d" " -f1)" ]'
   check "$f bpm" 'near "$(jl "$d" d.bpm)" "$(jl "$(cat "$truth")" d.bpm)" 0.05'
@@ -51,6 +51,16 @@ for f in house.wav dnb.wav slow.wav house.mp3; do
   i=$((i + 1))
 done
 check "default options recorded" '[ "$(jl "$(line "$OUT" 1)" d.options)" = "{\"bpm_range\":[75,185],\"bpm_prior\":125}" ]'
+
+case_ "energy, phrases and cues"
+d=$(line "$OUT" 1)
+check "a bar per downbeat" '[ "$(jl "$d" d.energy.bars.length)" = "$(jl "$d" d.downbeats.length)" ] && [ "$(jl "$d" d.energy.grid)" = downbeats ]'
+check "level 1..10" '[ "$(jl "$d" "d.energy.level >= 1 && d.energy.level <= 10")" = true ]'
+check "phrases start at 0 and tile the track" '[ "$(jl "$d" "d.phrases.phrases.every((p, i, a) => i == 0 ? p.start == 0 : p.start == a[i - 1].end)")" = true ]'
+check "a drop" '[ "$(jl "$d" "d.phrases.phrases.some(p => p.label == \"drop\")")" = true ]'
+check "eight cues" '[ "$(jl "$d" "d.cues.map(c => c.name).join(\" \")")" = "audible_start audible_end music_start mix_in intro_end first_drop outro_start mix_out" ]'
+check "first drop after the 4-bar intro" 'near "$(jl "$d" "d.cues[5].time")" "$(jl "$(cat house.json)" "d.sections[1].start")" 0.05'
+check "every cue has a reason" '[ "$(jl "$d" "d.cues.every(c => c.reason.length > 0)")" = true ]'
 
 case_ "JSON Lines in input order with -j 2, byte-identical to -j 1"
 ONE="$OUT"
@@ -142,6 +152,7 @@ for n in 1 2 3; do
   check "a reason ($n)" '[ -n "$(jl "$d" d.bpm_reason)" ] && [ "$(jl "$d" d.bpm_reason)" != null ]'
 done
 check "pad has a key" '[ "$(jl "$(line "$OUT" 2)" d.key_reason)" = null ]'
+check "no beat: energy on fixed windows" '[ "$(jl "$(line "$OUT" 1)" d.energy.grid)" = fixed ]'
 check "silence reason" '[ "$(jl "$(line "$OUT" 3)" d.bpm_reason)" = silence ]'
 check "silence has no loudness" '[ "$(jl "$(line "$OUT" 3)" d.loudness)" = "{\"integrated_lufs\":null,\"loudness_range_lu\":null,\"true_peak_dbtp\":null,\"sample_peak_dbfs\":null}" ]'
 

@@ -64,7 +64,10 @@ TEST(Analysis, DocumentHasEveryFieldInOrder) {
                                           "downbeat_reason",
                                           "key",
                                           "key_reason",
-                                          "loudness"};
+                                          "loudness",
+                                          "energy",
+                                          "phrases",
+                                          "cues"};
   EXPECT_EQ(keys(doc), expected);
   EXPECT_EQ(doc["schema"], "djb.analysis/1");
   EXPECT_EQ(doc["analysis_version"], audio::kAnalysisVersion);
@@ -171,6 +174,31 @@ TEST(Analysis, BadInputIsAnErrorWithItsCode) {
   EXPECT_EQ(error_code(dir / "empty.mp3"), audio::Exit::data);
   std::ofstream(dir / "text.mp3") << "not audio at all, just some text\n";
   EXPECT_EQ(error_code(dir / "text.mp3"), audio::Exit::data);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Analysis, EnergyPhrasesAndCuesFollowTheBars) {
+  testutil::TempDir dir;
+  const audio::Json doc = audio::analyze_file(write(dir, "t.wav", track(126, "Dm")));
+  const audio::Json& energy = doc["energy"];
+  EXPECT_EQ(energy["grid"], "downbeats");
+  EXPECT_EQ(energy["bars"].size(), doc["downbeats"].size());
+  EXPECT_EQ(energy["bars"][0]["start"], doc["downbeats"][0]);
+  EXPECT_GE(energy["level"].get<int>(), 1);
+  EXPECT_LE(energy["level"].get<int>(), 10);
+  std::string labels;
+  for (const auto& p : doc["phrases"]["phrases"]) labels += p["label"].get<std::string>() + " ";
+  EXPECT_EQ(labels, "intro drop breakdown drop ");
+  std::string cues;
+  for (const auto& c : doc["cues"]) cues += c["name"].get<std::string>() + " ";
+  EXPECT_EQ(cues,
+            "audible_start audible_end music_start mix_in intro_end first_drop outro_start "
+            "mix_out ");
+  // The first drop starts after 4 bars of intro (126 BPM: 7.62 s).
+  EXPECT_NEAR(doc["cues"][5]["time"].get<double>(), 4 * 4 * 60 / 126.0, 0.05);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The whole analysis of one track, djb-analyze's "djb.analysis/1" document: tempo, beat
-// grid, downbeats, key and EBU R128 loudness (see djb-analyze(1) for every field).
+// grid, downbeats, key, EBU R128 loudness, energy per bar, phrases and cue points (see
+// djb-analyze(1) for every field).
 //
 // The file is decoded once, at its native rate and channel layout, chunk by chunk: the
 // loudness meter reads the native signal (BS.1770 weights channels and filters at the real
@@ -11,7 +12,8 @@
 //   channels, options {bpm_range, bpm_prior}, the rhythm fields of rhythm_json() flattened
 //   (bpm, bpm_confidence, bpm_reason, bpm_alternatives, beat_grid, tempo_segments, beats,
 //   meter, downbeats, downbeat_confidence, downbeat_reason), key, key_reason, loudness
-//   {integrated_lufs, loudness_range_lu, true_peak_dbtp, sample_peak_dbfs}.
+//   {integrated_lufs, loudness_range_lu, true_peak_dbtp, sample_peak_dbfs}, energy
+//   (energy_json), phrases (phrases_json), cues (cues_json).
 // Numbers are rounded (times to the millisecond or finer) and nothing depends on the clock
 // or the thread, so the same input and version give byte-identical JSON.
 #pragma once
