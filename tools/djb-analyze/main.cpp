@@ -1,6 +1,6 @@
-// djb-analyze: tempo, beat grid, downbeats, key and loudness of audio files, one
-// djb.analysis/1 JSON line per file in input order, with an optional content-addressed
-// store that makes re-runs incremental. See djb-analyze(1).
+// djb-analyze: tempo, beats, downbeats, key, loudness, energy, phrases and cues of audio
+// files, one djb.analysis/1 JSON line per file in input order, with an optional
+// content-addressed store that makes re-runs incremental. See djb-analyze(1).
 #include <iostream>
 #include <memory>
 
@@ -14,8 +14,8 @@
 int main(int argc, char** argv) {
   using audio::Exit;
   audio::cli::Tool tool("djb-analyze",
-                        "Tempo, beat grid, downbeats, key and EBU R128 loudness of audio files; "
-                        "one JSON line per file");
+                        "Tempo, beats, downbeats, key, EBU R128 loudness, energy, phrases and cues "
+                        "of audio files; one JSON line per file");
   CLI::App& app = tool.app();
   std::vector<std::string> files;
   std::string store_dir, bpm_range, bpm_prior;
