@@ -1,0 +1,77 @@
+// The whole analysis of one track, djb-analyze's "djb.analysis/1" document: tempo, beat
+// grid, downbeats, key, EBU R128 loudness, energy per bar, phrases and cue points (see
+// djb-analyze(1) for every field).
+//
+// The file is decoded once, at its native rate and channel layout, chunk by chunk: the
+// loudness meter reads the native signal (BS.1770 weights channels and filters at the real
+// rate), and a downmix resampled to 22050 Hz mono feeds the onset and chroma analysers. Only
+// their features are held (about 30 MB per hour of audio), never the decoded audio.
+//
+// Document keys, in this order (always present; null where a measure does not exist):
+//   schema, toolkit_version, analysis_version, input {path, sha256}, duration, sample_rate,
+//   channels, options {bpm_range, bpm_prior}, the rhythm fields of rhythm_json() flattened
+//   (bpm, bpm_confidence, bpm_reason, bpm_alternatives, beat_grid, tempo_segments, beats,
+//   meter, downbeats, downbeat_confidence, downbeat_reason), key, key_reason, loudness
+//   {integrated_lufs, loudness_range_lu, true_peak_dbtp, sample_peak_dbfs}, energy
+//   (energy_json), phrases (phrases_json), cues (cues_json).
+// Numbers are rounded (times to the millisecond or finer) and nothing depends on the clock
+// or the thread, so the same input and version give byte-identical JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "libaudio/atomic_file.hpp"
+#include "libaudio/json_out.hpp"
+#include "libaudio/tempo.hpp"
+
+namespace audio {
+
+inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
+// Bumped whenever a change makes any field of the document differ for the same input: the
+// store (analysis_store.hpp) reuses a result only from the same analysis version.
+inline constexpr int kAnalysisVersion = 1;
+
+struct AnalysisOptions {
+  TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options
+  double max_seconds = 6 * 3600;  // longer inputs are refused (features grow with length)
+};
+
+// The options that change results, as recorded in the document and keyed in the store:
+// {"bpm_range": [min, max], "bpm_prior": centre}.
+Json analysis_options_json(const AnalysisOptions& options);
+
+// Parses --bpm-prior: a tempo within the range. Throws Error(usage).
+void parse_bpm_prior(const std::string& text, AnalysisOptions& options);
+
+// An input made ready for analysis: its SHA-256 and a path the decoder can open. A pipe
+// ("-" or a FIFO) is copied to a temporary file while it is hashed (removed with this
+// object); stdin redirected from a regular file is read in place. Throws Error: a missing or
+// unreadable path or a directory is no_input, an empty input is data.
+class AnalysisInput {
+ public:
+  explicit AnalysisInput(const std::string& path);
+  ~AnalysisInput();
+  AnalysisInput(const AnalysisInput&) = delete;
+  AnalysisInput& operator=(const AnalysisInput&) = delete;
+
+  const std::string& path() const { return path_; }      // as the user gave it
+  const std::string& source() const { return source_; }  // what the decoder opens
+  const std::string& sha256() const { return sha256_; }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::string path_, source_, sha256_;
+  std::uint64_t bytes_ = 0;
+  std::optional<AtomicFile> spool_;
+};
+
+// Decodes and analyses. Throws Error (data for anything that is not decodable audio, or
+// longer than options.max_seconds), naming input.path().
+Json analyze_input(const AnalysisInput& input, const AnalysisOptions& options);
+
+// Both steps at once.
+Json analyze_file(const std::string& path, const AnalysisOptions& options = {});
+
+}  // namespace audio

@@ -1,0 +1,113 @@
+#include "libaudio/analysis_store.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "libaudio/atomic_file.hpp"
+#include "libaudio/sha256.hpp"
+
+namespace audio {
+namespace {
+
+bool is_hex_sha256(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+void make_directories(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(Exit::cant_create, dir, "cannot create the store: " + ec.message());
+}
+
+}  // namespace
+
+std::string options_digest(const Json& options) {
+  Sha256 sha;
+  const std::string text = options.dump();
+  sha.update(text.data(), text.size());
+  return sha.hex_digest().substr(0, 16);
+}
+
+AnalysisStore::AnalysisStore(const std::string& dir) : root_(dir + "/analysis") {
+  make_directories(root_);
+  if (access(root_.c_str(), W_OK) != 0) {
+    throw Error(Exit::cant_create, dir, "store is not writable");
+  }
+}
+
+std::string AnalysisStore::entry_path(const std::string& sha256, const Json& options) const {
+  if (!is_hex_sha256(sha256)) throw Error(Exit::software, sha256, "not a SHA-256 key");
+  return root_ + "/" + sha256.substr(0, 2) + "/" + sha256.substr(2) + "-v" +
+         std::to_string(kAnalysisVersion) + "-" + options_digest(options) + ".json";
+}
+
+std::optional<Json> AnalysisStore::load(const std::string& sha256, const Json& options) const {
+  std::ifstream in(entry_path(sha256, options), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  Json doc = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  // An entry torn by a power loss or edited by hand is a miss, never a wrong answer.
+  if (!doc.is_object() || doc.value("schema", "") != kAnalysisSchema ||
+      doc.value("analysis_version", -1) != kAnalysisVersion || !doc.contains("input") ||
+      !doc["input"].is_object() || doc["input"].value("sha256", "") != sha256 ||
+      doc.value("options", Json()) != options) {
+    return std::nullopt;
+  }
+  return doc;
+}
+
+void AnalysisStore::save(const Json& doc) const {
+  const std::string target =
+      entry_path(doc.at("input").at("sha256").get<std::string>(), doc.at("options"));
+  make_directories(std::filesystem::path(target).parent_path().string());
+  AtomicFile file(target);
+  const std::string text = doc.dump() + "\n";
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(file.fd(), text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(Exit::io, target, "cannot write the store entry: " + errno_text(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  file.commit();
+}
+
+AnalysisOutcome analyze_with_store(const std::string& path, const AnalysisOptions& options,
+                                   const AnalysisStore* store, bool refresh) {
+  AnalysisOutcome r;
+  try {
+    const AnalysisInput input(path);
+    const Json wanted = analysis_options_json(options);
+    if (store && !refresh) {
+      if (auto doc = store->load(input.sha256(), wanted)) {
+        (*doc)["input"]["path"] = path;  // the same content may live under another name
+        r.doc = std::move(*doc);
+        r.from_store = true;
+        return r;
+      }
+    }
+    r.doc = analyze_input(input, options);
+    if (store) store->save(r.doc);
+  } catch (const Error& e) {
+    const bool other = !e.subject().empty() && e.subject() != path;
+    r.error.emplace(e.code(), path, (other ? e.subject() + ": " : std::string()) + e.what());
+  } catch (const std::bad_alloc&) {
+    r.error.emplace(Exit::software, path, "out of memory");
+  } catch (const std::exception& e) {
+    r.error.emplace(Exit::software, path, std::string("internal error: ") + e.what());
+  }
+  return r;
+}
+
+}  // namespace audio
