@@ -60,58 +60,6 @@ void parse_bpm_prior(const std::string& text, AnalysisOptions& options) {
   options.tempo.prior_bpm = bpm;
 }
 
-AnalysisInput::AnalysisInput(const std::string& path) : path_(path), source_(path) {
-  struct stat st {};
-  bool pipe = path == "-";
-  if (path == "-") {
-    // stdin redirected from a regular file at its start: reopen that file by name.
-    if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
-        lseek(STDIN_FILENO, 0, SEEK_CUR) == 0) {
-      source_ = "/dev/stdin";
-      pipe = false;
-    }
-  } else if (stat(path.c_str(), &st) != 0) {
-    throw Error(Exit::no_input, path, "cannot open: " + errno_text(errno));
-  } else if (S_ISDIR(st.st_mode)) {
-    throw Error(Exit::no_input, path, "is a directory");
-  } else if (!S_ISREG(st.st_mode)) {
-    pipe = true;  // a FIFO or device: readable once
-  }
-  if (!pipe) {
-    const FileDigest d = sha256_file(source_);
-    sha256_ = d.sha256;
-    bytes_ = d.bytes;
-  } else {
-    // Hash it while copying it, so the decoder can read it after the store was asked.
-    const char* tmp = std::getenv("TMPDIR");
-    spool_.emplace(std::string(tmp && *tmp ? tmp : "/tmp") + "/djb-analyze-input");
-    std::FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-    if (!in) throw Error(Exit::no_input, path, "cannot open: " + errno_text(errno));
-    std::vector<char> buf(1 << 20);
-    Sha256 sha;
-    std::size_t n;
-    bool write_failed = false;
-    while ((n = std::fread(buf.data(), 1, buf.size(), in)) > 0) {
-      bytes_ += n;
-      sha.update(buf.data(), n);
-      if (::write(spool_->fd(), buf.data(), n) != static_cast<ssize_t>(n)) {
-        write_failed = true;
-        break;
-      }
-    }
-    const bool read_failed = std::ferror(in);
-    if (in != stdin) std::fclose(in);
-    if (write_failed) throw Error(Exit::io, path, "cannot spool the input: " + errno_text(errno));
-    if (read_failed) throw Error(Exit::io, path, "read error");
-    sha256_ = sha.hex_digest();
-    spool_->close_fd();
-    source_ = spool_->temp_path();
-  }
-  if (bytes_ == 0) throw Error(Exit::data, path, "empty input");
-}
-
-AnalysisInput::~AnalysisInput() = default;
-
 Json analyze_input(const AnalysisInput& input, const AnalysisOptions& options) {
   const std::string& path = input.path();
   try {

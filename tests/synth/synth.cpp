@@ -163,7 +163,7 @@ Audio pad(const Key& key, double seconds, int rate, double chord_seconds) {
     const double start = (c - 1) * step;
     for (int v = 0; v < 4; ++v) {
       const int semis = v == 3 ? 12 : chord_tone_semitones(key, prog[c % 4], 2 * v);
-      const double f = midi_to_hz(57 + key.tonic + semis);
+      const double f = midi_to_hz(48 + key.tonic + semis);
       const auto from = static_cast<std::size_t>(std::max(0.0, start * rate));
       const auto to =
           std::min(a.samples.size(), static_cast<std::size_t>((start + chord_seconds) * rate));

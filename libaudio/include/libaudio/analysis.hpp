@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-#include "libaudio/atomic_file.hpp"
+#include "libaudio/input_source.hpp"
 #include "libaudio/json_out.hpp"
 #include "libaudio/tempo.hpp"
 
@@ -49,23 +49,7 @@ void parse_bpm_prior(const std::string& text, AnalysisOptions& options);
 // ("-" or a FIFO) is copied to a temporary file while it is hashed (removed with this
 // object); stdin redirected from a regular file is read in place. Throws Error: a missing or
 // unreadable path or a directory is no_input, an empty input is data.
-class AnalysisInput {
- public:
-  explicit AnalysisInput(const std::string& path);
-  ~AnalysisInput();
-  AnalysisInput(const AnalysisInput&) = delete;
-  AnalysisInput& operator=(const AnalysisInput&) = delete;
-
-  const std::string& path() const { return path_; }      // as the user gave it
-  const std::string& source() const { return source_; }  // what the decoder opens
-  const std::string& sha256() const { return sha256_; }
-  std::uint64_t bytes() const { return bytes_; }
-
- private:
-  std::string path_, source_, sha256_;
-  std::uint64_t bytes_ = 0;
-  std::optional<AtomicFile> spool_;
-};
+using AnalysisInput = InputSource;  // re-readable input with its SHA-256
 
 // Decodes and analyses. Throws Error (data for anything that is not decodable audio, or
 // longer than options.max_seconds), naming input.path().

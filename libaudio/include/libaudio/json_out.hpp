@@ -15,7 +15,8 @@ using Json = nlohmann::ordered_json;
 // Rounds seconds (or any value) to `decimals` places so printed JSON is short and stable.
 inline double round_to(double value, int decimals) {
   const double scale = std::pow(10.0, decimals);
-  return std::round(value * scale) / scale;
+  // + 0.0 turns a -0.0 (a tiny negative rounded away) into 0.0, so JSON never says "-0.0".
+  return std::round(value * scale) / scale + 0.0;
 }
 inline double round_seconds(double seconds) {
   return round_to(seconds, 3);

@@ -1,0 +1,71 @@
+#include "libaudio/input_source.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "libaudio/error.hpp"
+#include "libaudio/sha256.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using audio::Exit;
+using audio::InputSource;
+
+Exit code_of(const std::string& path, long long max_bytes = -1) {
+  try {
+    InputSource in(path, max_bytes);
+  } catch (const audio::Error& e) {
+    return e.code();
+  }
+  return Exit::ok;
+}
+
+TEST(InputSource, RegularFileIsReadWhereItIs) {
+  testutil::TempDir dir;
+  std::ofstream(dir / "a.bin") << std::string(5000, 'x');
+  InputSource in(dir / "a.bin");
+  EXPECT_FALSE(in.spooled());
+  EXPECT_EQ(in.source(), dir / "a.bin");
+  EXPECT_EQ(in.bytes(), 5000u);
+  EXPECT_EQ(in.sha256(), audio::sha256_file(dir / "a.bin").sha256);
+}
+
+TEST(InputSource, PipeIsSpooledOnceAndTheSpoolIsRemoved) {
+  testutil::TempDir dir;
+  const std::string fifo = dir / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string data(3 << 20, 'y');  // several read blocks
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << data; });
+  std::string spool;
+  {
+    InputSource in(fifo);
+    writer.join();
+    EXPECT_TRUE(in.spooled());
+    spool = in.source();
+    EXPECT_NE(spool, fifo);
+    EXPECT_EQ(std::filesystem::file_size(spool), data.size());
+    audio::Sha256 sha;
+    sha.update(data.data(), data.size());
+    EXPECT_EQ(in.sha256(), sha.hex_digest());
+  }
+  EXPECT_FALSE(std::filesystem::exists(spool));
+}
+
+TEST(InputSource, BadInputsGetTheirCodes) {
+  testutil::TempDir dir;
+  std::ofstream(dir / "empty.wav").close();
+  std::ofstream(dir / "big.bin") << std::string(2000, 'z');
+  EXPECT_EQ(code_of(dir / "missing.wav"), Exit::no_input);
+  EXPECT_EQ(code_of(dir.path().string()), Exit::no_input);
+  EXPECT_EQ(code_of(dir / "empty.wav"), Exit::data);
+  EXPECT_EQ(code_of(dir / "big.bin", 1999), Exit::data);
+  EXPECT_EQ(code_of(dir / "big.bin", 2000), Exit::ok);
+}
+
+}  // namespace
