@@ -4,7 +4,7 @@ JOBS    ?= $(shell nproc)
 PREFIX  ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test unit cli demo golden golden-update bench install clean format asan
+.PHONY: all deps configure build test unit cli demo golden golden-update bench eval install clean format asan
 
 all: build
 
@@ -38,6 +38,12 @@ golden-update: build
 
 bench: build
 	@DJB_BIN=$(BUILD)/bin scripts/bench
+
+# Accuracy of djb-analyze against the synthesizer's truth, essentia.js side by side
+# (EVAL_DIR: the corpus, made on first use).
+EVAL_DIR ?= $(BUILD)/eval-corpus
+eval: build
+	@DJB_BIN=$(BUILD)/bin scripts/eval-analyze $(EVAL_DIR)
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

@@ -2,7 +2,8 @@
 // line per file: {"file", "sha256", "key", "scale", "strength", "key_edma", "scale_edma",
 // "bpm", "ticks", "seconds"}. Each file is decoded by the ffmpeg CLI to 44.1 kHz mono float.
 // Results are cached by the file's SHA-256 (the analysis is slow): --cache DIR.
-// Usage: node scripts/essentia-eval.mjs [--cache DIR] [--no-rhythm] FILE...
+// --no-edma skips the second KeyExtractor run (for timing one key and one rhythm analysis).
+// Usage: node scripts/essentia-eval.mjs [--cache DIR] [--no-rhythm] [--no-edma] FILE...
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -17,10 +18,12 @@ const { Essentia, EssentiaWASM } = require('essentia.js');
 const args = process.argv.slice(2);
 let cache = null;
 let rhythm = true;
+let edmaKey = true;
 const files = [];
 for (let i = 0; i < args.length; ++i) {
   if (args[i] === '--cache') cache = args[++i];
   else if (args[i] === '--no-rhythm') rhythm = false;
+  else if (args[i] === '--no-edma') edmaKey = false;
   else files.push(args[i]);
 }
 if (cache) mkdirSync(cache, { recursive: true });
@@ -31,7 +34,7 @@ let failed = 0;
 
 for (const file of files) {
   const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
-  const cached = cache && join(cache, `${sha256}${rhythm ? '' : '-key'}.json`);
+  const cached = cache && join(cache, `${sha256}${rhythm ? '' : '-key'}${edmaKey ? '' : '-noedma'}.json`);
   if (cached && existsSync(cached)) {
     const r = JSON.parse(readFileSync(cached, 'utf8'));
     process.stdout.write(JSON.stringify({ file, ...r }) + '\n');
@@ -49,9 +52,12 @@ for (const file of files) {
   const start = process.hrtime.bigint();
   const vec = essentia.arrayToVector(samples);
   const key = essentia.KeyExtractor(vec);
-  const edma = essentia.KeyExtractor(vec, true, 4096, 4096, 12, 3500, 60, 25, 0.2, 'edma');
-  const r = { sha256, key: key.key, scale: key.scale, strength: round(key.strength, 4),
-    key_edma: edma.key, scale_edma: edma.scale };
+  const r = { sha256, key: key.key, scale: key.scale, strength: round(key.strength, 4) };
+  if (edmaKey) {
+    const edma = essentia.KeyExtractor(vec, true, 4096, 4096, 12, 3500, 60, 25, 0.2, 'edma');
+    r.key_edma = edma.key;
+    r.scale_edma = edma.scale;
+  }
   if (rhythm) {
     const rh = essentia.RhythmExtractor2013(vec);
     r.bpm = round(rh.bpm, 3);

@@ -4,16 +4,9 @@
 // the summary metrics (--json also writes each file's rhythm record, one per line). Truth without
 // beats ("bpm": null) is a beatless fixture: the right answer is no tempo.
 //
-// Metrics (conventions stated because they change the numbers):
-//  - tempo Accuracy1: |bpm - truth| <= 4 % of truth; Accuracy2: the same after allowing
-//    factors 2, 3, 1/2, 1/3; "within 0.05 BPM": |bpm - truth| <= 0.05.
-//  - beat F-measure: +-70 ms, each truth beat matched to at most one estimate (greedy in
-//    time order, which equals the optimal matching when the window is under half a beat);
-//    reported as mir_eval does it (beats before 5 s removed from both lists) and on the
-//    whole track.
-//  - downbeats: a track's phase is right when at least 90 % of the estimated downbeats fall
-//    within 70 ms of a true downbeat (the bar phase, not just the beats, must be right);
-//    the downbeat F-measure (+-70 ms, whole track) is printed too.
+// Metrics: the conventions of metrics.hpp (tempo Accuracy1/2 and within 0.05 BPM; beat
+// F-measure +-70 ms, reported as mir_eval does it (from 5 s) and on the whole track; downbeat
+// phase right, +-70 ms, and the downbeat F-measure on the whole track).
 //  - speed: analysis alone (onset features from samples, tempo, beats, downbeats) and decode
 //    + analysis, as multiples of real time, in CPU time of the one thread doing it all.
 #include <algorithm>
@@ -35,6 +28,7 @@
 #include "libaudio/onset.hpp"
 #include "libaudio/rhythm.hpp"
 #include "libaudio/tempo.hpp"
+#include "metrics.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,35 +45,6 @@ struct Clock {
 };
 double seconds_since(double t0) {
   return Clock::now() - t0;
-}
-
-std::vector<double> trimmed(const std::vector<double>& beats, double from) {
-  std::vector<double> out;
-  for (double b : beats)
-    if (b >= from) out.push_back(b);
-  return out;
-}
-
-// Matches within `window` seconds, each reference and estimate used once.
-int matches(const std::vector<double>& ref, const std::vector<double>& est, double window) {
-  int hits = 0;
-  std::size_t j = 0;
-  for (double r : ref) {
-    while (j < est.size() && est[j] < r - window) ++j;
-    if (j < est.size() && std::fabs(est[j] - r) <= window) {
-      ++hits;
-      ++j;
-    }
-  }
-  return hits;
-}
-
-double f_measure(const std::vector<double>& ref, const std::vector<double>& est, double window) {
-  if (ref.empty() && est.empty()) return 1;
-  if (ref.empty() || est.empty()) return 0;
-  const double m = matches(ref, est, window);
-  const double p = m / static_cast<double>(est.size()), r = m / static_cast<double>(ref.size());
-  return p + r > 0 ? 2 * p * r / (p + r) : 0;
 }
 
 struct Totals {
@@ -205,19 +170,18 @@ int main(int argc, char** argv) {
     } else {
       ++tot.tempo_tracks;
     }
-    const double err = std::fabs(bpm - tb);
-    const bool a1 = err <= 0.04 * tb;
-    bool a2 = a1;
-    for (double f : {2.0, 3.0, 0.5, 1.0 / 3}) a2 = a2 || std::fabs(bpm - f * tb) <= 0.04 * f * tb;
+    const evalm::TempoScore ts = evalm::score_tempo(bpm, tb);
+    const bool a1 = ts.acc1;
     if (!changes) {
-      tot.acc1 += a1;
-      tot.acc2 += a2;
-      tot.fine += err <= 0.05;
+      tot.acc1 += ts.acc1;
+      tot.acc2 += ts.acc2;
+      tot.fine += ts.fine;
     }
 
     std::vector<double> ref = truth["beats"].get<std::vector<double>>();
-    const double bf = f_measure(trimmed(ref, 5.0), trimmed(grid.beats, 5.0), 0.07);
-    const double bf_all = f_measure(ref, grid.beats, 0.07);
+    const double bf =
+        evalm::f_measure(evalm::trimmed(ref, 5.0), evalm::trimmed(grid.beats, 5.0), 0.07);
+    const double bf_all = evalm::f_measure(ref, grid.beats, 0.07);
     tot.beat_f += bf;
     tot.beat_f_all += bf_all;
     ++tot.beat_tracks;
@@ -240,9 +204,8 @@ int main(int argc, char** argv) {
     double dbf = 0;
     bool phase_ok = false;
     if (bars.found) {
-      dbf = f_measure(ref_db, bars.downbeats, 0.07);
-      const int hit = matches(ref_db, bars.downbeats, 0.07);
-      phase_ok = !bars.downbeats.empty() && hit >= 0.9 * static_cast<double>(bars.downbeats.size());
+      dbf = evalm::f_measure(ref_db, bars.downbeats, 0.07);
+      phase_ok = evalm::downbeat_phase_right(ref_db, bars.downbeats, 0.07);
     } else {
       ++tot.downbeat_null;
     }
@@ -254,7 +217,7 @@ int main(int argc, char** argv) {
                 tb, bpm, tempo.confidence, bf, offset_ms,
                 bars.found ? (phase_ok ? "ok" : "WRONG") : "null", dbf, speed,
                 duration / (analysis_s + decode_s), a1 ? "" : "  TEMPO-WRONG",
-                err <= 0.05 ? "" : (a1 ? "  (>0.05)" : ""), segment_note.c_str());
+                ts.fine ? "" : (a1 ? "  (>0.05)" : ""), segment_note.c_str());
   }
   const double n = std::max(1, tot.tempo_tracks);
   const double nb = std::max(1, tot.beat_tracks);
