@@ -171,7 +171,8 @@ Phrases analyze_phrases(const OnsetFeatures& f, const EnergyCurve& energy,
     const double drum_margin = (s.low_flux - kBeatFlux) / kBeatFlux;
     const double bass_margin = (s.db[0] - (loudest[0] - 3)) / 3;
     const double margin = std::min({full_margin, drum_margin, bass_margin});
-    drop[i] = margin >= 0;
+    // Without a beat grid there is no groove to drop into (speech has low-band attacks too).
+    drop[i] = margin >= 0 && energy.grid.source != "fixed";
     label_margin[i] = std::min(1.0, std::fabs(margin));
   }
   // A drop-like section that a fuller drop follows straight after a quieter part is the

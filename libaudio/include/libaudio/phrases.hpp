@@ -24,7 +24,7 @@
 //    level below the track's loudest section in each, each capped at 12 dB) is within 1.5 dB of the
 //    fullest, with a beat in the bass register (mean low-band onset flux >= 0.3: kick or bass
 //    attacks; pads and drum-less breakdowns read under 0.15) and full bass (low band within 3 dB
-//    of the track's loudest);
+//    of the track's loudest); never on a fixed 2 s grid (no beat: nothing to drop into);
 //    A drop-like section between a quieter one and a fuller drop (by 0.75 dB) is a build;
 //  - intro: before the first drop; build: a section between the opening one and the first
 //    drop that is more than 1 dB fuller than the opening one (energy rising towards the drop);
