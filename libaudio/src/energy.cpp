@@ -32,6 +32,10 @@ double energy_from_db(double db) {
 
 BarGrid bar_grid(const OnsetFeatures& f, const Rhythm& rhythm) {
   BarGrid g;
+  if (f.frames() == 0) {
+    g.source = rhythm.grid.found ? "beats" : "fixed";
+    return g;
+  }
   const double end_time = f.time(static_cast<double>(f.frames()));
   const double period = rhythm.grid.period;
   if (rhythm.grid.found && rhythm.downbeats.found && !rhythm.downbeats.downbeats.empty()) {

@@ -7,13 +7,16 @@
 namespace audio {
 namespace {
 
+// Mean low-band (< 150 Hz) onset flux above which a section has a beat in the bass register
+// (kick, bass notes): a drum groove reads 0.7-0.9, pads and breakdowns under 0.15.
+constexpr double kBeatFlux = 0.3;
 constexpr int kDims = 7;  // band levels (3), band flux (3), tonal level; chroma apart
 
 struct BarFeatures {
   std::array<double, kDims> v{};  // scaled: 1 unit = 6 dB, or a doubling of flux
-  std::array<double, 3> db{};     // band levels, dB
+  std::array<double, 4> db{};     // low, mid, high band and tonal levels, dB
   std::array<double, 12> chroma{};
-  double onset = 0;
+  double low_flux = 0;  // mean low-band onset flux: kick and bass attacks
 };
 
 double db_of(double power) {
@@ -33,11 +36,10 @@ std::vector<BarFeatures> bar_features(const OnsetFeatures& f, const BarGrid& g) 
     for (std::size_t i = i0; i < i1; ++i) {
       power[0] += f.low[i], power[1] += f.mid[i], power[2] += f.high[i];
       flux[0] += f.low_flux[i], flux[1] += f.mid_flux[i], flux[2] += f.high_flux[i];
-      bf.onset += f.strength[i];
       for (int k = 0; k < 12; ++k) bf.chroma[k] += f.chroma[i][k];
     }
     const double n = i1 > i0 ? static_cast<double>(i1 - i0) : 1.0;
-    bf.onset /= n;
+    bf.low_flux = flux[0] / n;
     for (int k = 0; k < 3; ++k) {
       bf.db[k] = db_of(power[k] / n);
       // Levels below -60 dB are all "absent": silence's exact depth is no news.
@@ -46,7 +48,8 @@ std::vector<BarFeatures> bar_features(const OnsetFeatures& f, const BarGrid& g) 
     }
     double tonal = 0, norm = 0;
     for (double c : bf.chroma) tonal += c / n;
-    bf.v[6] = std::max(db_of(tonal), -60.0) / 6.0;
+    bf.db[3] = db_of(tonal);
+    bf.v[6] = std::max(bf.db[3], -60.0) / 6.0;
     for (double c : bf.chroma) norm += c * c;
     norm = std::sqrt(norm);
     for (double& c : bf.chroma) c = norm > 0 ? c / norm : 0;
@@ -83,8 +86,8 @@ double prior(int bar) {
 
 struct Section {
   int first = 0, last = 0;  // bars [first, last)
-  std::array<double, 3> db{};
-  double onset = 0, fullness = 0;
+  std::array<double, 4> db{};
+  double low_flux = 0, fullness = 0;
 };
 
 }  // namespace
@@ -133,38 +136,29 @@ Phrases analyze_phrases(const OnsetFeatures& f, const EnergyCurve& energy,
   cuts.erase(cuts.begin());
   cuts.back() = n;
 
-  for (int length : {32, 16, 8}) {
-    int on = 0;
-    for (std::size_t c = 0; c + 1 < cuts.size(); ++c) on += cuts[c] % length == 0;
-    if (cuts.size() > 1 && 4 * on >= 3 * static_cast<int>(cuts.size() - 1)) {
-      out.phrase_bars = length;
-      break;
-    }
-  }
-
   // Sections and their description.
   std::vector<Section> sections;
   int start = 0;
   for (int c : cuts) {
     Section s;
     s.first = start, s.last = c;
-    std::array<double, 3> power{};
+    std::array<double, 4> power{};
     const int stop = std::max(start + 1, std::min(c, active));
     for (int i = start; i < stop; ++i) {
-      for (int k = 0; k < 3; ++k) power[k] += std::pow(10.0, bars[i].db[k] / 10) / (stop - start);
-      s.onset += bars[i].onset / (stop - start);
+      for (int k = 0; k < 4; ++k) power[k] += std::pow(10.0, bars[i].db[k] / 10) / (stop - start);
+      s.low_flux += bars[i].low_flux / (stop - start);
     }
-    for (int k = 0; k < 3; ++k) s.db[k] = db_of(power[k]);
+    for (int k = 0; k < 4; ++k) s.db[k] = db_of(power[k]);
     sections.push_back(s);
     start = c;
   }
-  std::array<double, 3> loudest{-90, -90, -90};
+  std::array<double, 4> loudest{-90, -90, -90, -90};
   for (const Section& s : sections)
-    for (int k = 0; k < 3; ++k) loudest[k] = std::max(loudest[k], s.db[k]);
+    for (int k = 0; k < 4; ++k) loudest[k] = std::max(loudest[k], s.db[k]);
   double fullest = -12;
   for (Section& s : sections) {
     s.fullness = 0;
-    for (int k = 0; k < 3; ++k) s.fullness += std::max(s.db[k] - loudest[k], -12.0) / 3;
+    for (int k = 0; k < 4; ++k) s.fullness += std::max(s.db[k] - loudest[k], -12.0) / 4;
     fullest = std::max(fullest, s.fullness);
   }
   const std::size_t m = sections.size();
@@ -174,16 +168,24 @@ Phrases analyze_phrases(const OnsetFeatures& f, const EnergyCurve& energy,
   for (std::size_t i = 0; i < m; ++i) {
     const Section& s = sections[i];
     const double full_margin = (s.fullness - (fullest - 1.5)) / 1.5;
-    const double drum_margin = (s.onset - 1.5) / 1.5;
+    const double drum_margin = (s.low_flux - kBeatFlux) / kBeatFlux;
     const double bass_margin = (s.db[0] - (loudest[0] - 3)) / 3;
     const double margin = std::min({full_margin, drum_margin, bass_margin});
-    drop[i] = margin >= 0;
+    // Without a beat grid there is no groove to drop into (speech has low-band attacks too).
+    drop[i] = margin >= 0 && energy.grid.source != "fixed";
     label_margin[i] = std::min(1.0, std::fabs(margin));
+  }
+  // A drop-like section that a fuller drop follows straight after a quieter part is the
+  // build-up into it (energy still rising).
+  for (std::size_t i = 1; i + 1 < m; ++i)
+    if (drop[i] && !drop[i - 1] && drop[i + 1] &&
+        sections[i + 1].fullness > sections[i].fullness + 0.75)
+      drop[i] = false;
+  for (std::size_t i = 0; i < m; ++i)
     if (drop[i]) {
       if (first_drop < 0) first_drop = static_cast<int>(i);
       last_drop = static_cast<int>(i);
     }
-  }
   std::vector<std::string> labels(m);
   for (std::size_t i = 0; i < m; ++i) {
     const auto ii = static_cast<int>(i);
@@ -193,8 +195,8 @@ Phrases analyze_phrases(const OnsetFeatures& f, const EnergyCurve& energy,
       } else if (m >= 3 && i + 1 == m) {
         labels[i] = "outro";
       } else {
-        labels[i] = sections[i].onset < 1.5 ? "breakdown" : "verse";
-        label_margin[i] = std::min(1.0, std::fabs(sections[i].onset - 1.5) / 1.5);
+        labels[i] = sections[i].low_flux < kBeatFlux ? "breakdown" : "verse";
+        label_margin[i] = std::min(1.0, std::fabs(sections[i].low_flux - kBeatFlux) / kBeatFlux);
       }
     } else if (drop[i]) {
       labels[i] = "drop";
@@ -231,6 +233,17 @@ Phrases analyze_phrases(const OnsetFeatures& f, const EnergyCurve& energy,
       continue;
     }
     out.phrases.push_back(p);
+  }
+  // The phrase length the section boundaries keep to.
+  for (int length : {32, 16, 8}) {
+    int on = 0;
+    for (std::size_t i = 1; i < out.phrases.size(); ++i)
+      on += out.phrases[i].first_bar % length == 0;
+    const auto bounds = static_cast<int>(out.phrases.size()) - 1;
+    if (bounds > 0 && 4 * on >= 3 * bounds) {
+      out.phrase_bars = length;
+      break;
+    }
   }
   return out;
 }

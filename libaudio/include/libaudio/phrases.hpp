@@ -19,17 +19,19 @@
 // a breakdown is not a new section). `phrase_bars` reports the longest of 32/16/8 bars
 // that 3/4 of the boundaries fall on (0 when none: the structure is irregular).
 //
-// Labels, from each section's band levels and onset strength relative to the track's:
-//  - drop: a section whose "fullness" (mean over the three bands of its level below the
-//    track's loudest section in that band, each capped at 12 dB) is within 1.5 dB of the
-//    fullest, with drums (mean onset strength >= 1.5) and full bass (low band within 3 dB
-//    of the track's loudest);
+// Labels, from each section's band levels (relative to the track's) and low-band flux:
+//  - drop: a section whose "fullness" (mean over the three bands and the tonal level of its
+//    level below the track's loudest section in each, each capped at 12 dB) is within 1.5 dB of the
+//    fullest, with a beat in the bass register (mean low-band onset flux >= 0.3: kick or bass
+//    attacks; pads and drum-less breakdowns read under 0.15) and full bass (low band within 3 dB
+//    of the track's loudest); never on a fixed 2 s grid (no beat: nothing to drop into);
+//    A drop-like section between a quieter one and a fuller drop (by 0.75 dB) is a build;
 //  - intro: before the first drop; build: a section between the opening one and the first
 //    drop that is more than 1 dB fuller than the opening one (energy rising towards the drop);
 //  - breakdown: between drops, any section that is not a drop;
 //  - outro: after the last drop;
 //  - without any drop (ambient, speech, drums alone): first/last of 3+ sections intro/outro,
-//    the rest breakdown when drum-less, else verse.
+//    the rest breakdown without that low beat, else verse.
 // Confidence 0..1: how clearly the boundary at the section's start stands out (novelty over
 // twice the threshold; 1 for the first section) times how clearly the label's rule holds.
 #pragma once
