@@ -9,9 +9,7 @@
 
 #include "libaudio/error.hpp"
 
-extern "C" {
-#include <libavcodec/avcodec.h>
-}
+#include "ffmpeg_util.hpp"  // libaudio's own RAII owners of libav* objects (private header)
 
 namespace {
 
@@ -118,16 +116,6 @@ TEST(WaveformImage, SvgIsADeterministicFilledEnvelope) {
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
 }
 
-struct CodecFree {
-  void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
-};
-struct FrameFree {
-  void operator()(AVFrame* p) const { av_frame_free(&p); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-
 TEST(WaveformImage, PngDecodesBackToTheRaster) {
   ImageStyle st;
   st.height = 60;
@@ -145,13 +133,13 @@ TEST(WaveformImage, PngDecodesBackToTheRaster) {
 
   const AVCodec* dec = avcodec_find_decoder(AV_CODEC_ID_PNG);
   ASSERT_NE(dec, nullptr);
-  std::unique_ptr<AVCodecContext, CodecFree> ctx(avcodec_alloc_context3(dec));
+  audio::ff::CodecPtr ctx(avcodec_alloc_context3(dec));
   ASSERT_EQ(avcodec_open2(ctx.get(), dec, nullptr), 0);
-  std::unique_ptr<AVPacket, PacketFree> pkt(av_packet_alloc());
+  audio::ff::PacketPtr pkt(av_packet_alloc());
   ASSERT_EQ(av_new_packet(pkt.get(), static_cast<int>(png.size())), 0);
   std::memcpy(pkt->data, png.data(), png.size());
   ASSERT_EQ(avcodec_send_packet(ctx.get(), pkt.get()), 0);
-  std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
+  audio::ff::FramePtr frame(av_frame_alloc());
   ASSERT_EQ(avcodec_receive_frame(ctx.get(), frame.get()), 0);
   ASSERT_EQ(frame->width, 37);
   ASSERT_EQ(frame->height, 60);
