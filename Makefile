@@ -17,9 +17,13 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Every test CI runs: unit, CLI, golden and bad-input tests.
-test: build
+# The whole suite once: unit, CLI, golden, JS-compatibility and bad-input tests.
+check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Everything CI runs (.ci/run): the suite, then the suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (in build-asan).
+test: check asan
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
@@ -48,9 +52,9 @@ eval: build
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
-# The unit and CLI tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
-	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDJB_SANITIZE=ON"
+	@$(MAKE) --no-print-directory check BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDJB_SANITIZE=ON"
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
