@@ -4,8 +4,8 @@
 #include <cstring>
 #include <vector>
 
-#include "ffmpeg_util.hpp"
 #include "libaudio/error.hpp"
+#include "libaudio/ffmpeg_util.hpp"
 
 extern "C" {
 #include <libavutil/channel_layout.h>

@@ -1,4 +1,4 @@
-#include "ffmpeg_util.hpp"
+#include "libaudio/ffmpeg_util.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "ffmpeg_util.hpp"
 #include "libaudio/error.hpp"
+#include "libaudio/ffmpeg_util.hpp"
 #include "libaudio/sha256.hpp"
 
 namespace audio {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string>
 
-#include "ffmpeg_util.hpp"
 #include "libaudio/error.hpp"
+#include "libaudio/ffmpeg_util.hpp"
 
 extern "C" {
 #include <libavutil/channel_layout.h>

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "ffmpeg_util.hpp"
 #include "libaudio/error.hpp"
+#include "libaudio/ffmpeg_util.hpp"
 
 namespace audio {
 namespace {

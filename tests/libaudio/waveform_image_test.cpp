@@ -9,7 +9,7 @@
 
 #include "libaudio/error.hpp"
 
-#include "ffmpeg_util.hpp"  // libaudio's own RAII owners of libav* objects (private header)
+#include "libaudio/ffmpeg_util.hpp"
 
 namespace {
 

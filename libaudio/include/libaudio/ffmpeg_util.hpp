@@ -1,5 +1,5 @@
-// Private helpers for the FFmpeg-based modules: RAII owners of libav* objects, error text,
-// opening an input with our error mapping. Not part of libaudio's public API.
+// Shared helpers for the FFmpeg-based modules of both libraries: RAII owners of libav* objects,
+// error text, opening an input with our error mapping. Including it brings in the libav* headers.
 #pragma once
 
 #include <memory>
