@@ -10,6 +10,7 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
 }
 
 #include "libaudio/decoder.hpp"
@@ -31,7 +32,19 @@ struct PacketFree {
 struct SwrFree {
   void operator()(SwrContext* p) const { swr_free(&p); }
 };
+// An output context: closes its AVIO (when the muxer owns a file) and frees the context.
+struct OutputFormatFree {
+  void operator()(AVFormatContext* p) const {
+    if (p->pb && !(p->oformat->flags & AVFMT_NOFILE)) avio_closep(&p->pb);
+    avformat_free_context(p);
+  }
+};
+struct SwsFree {
+  void operator()(SwsContext* p) const { sws_freeContext(p); }
+};
 using FormatPtr = std::unique_ptr<AVFormatContext, FormatCloser>;
+using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatFree>;
+using SwsPtr = std::unique_ptr<SwsContext, SwsFree>;
 using CodecPtr = std::unique_ptr<AVCodecContext, CodecFree>;
 using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketFree>;
