@@ -29,6 +29,13 @@ namespace {
 constexpr int kFeatureRate = 22050;  // what the onset and chroma analysers are tuned for
 constexpr std::size_t kChunkFrames = 8192;
 
+// The file's own descriptive tags, for track lists downstream; null where absent.
+Json tags_json(const AudioInfo& info) {
+  auto value = [](const std::string& v) { return v.empty() ? Json(nullptr) : Json(v); };
+  return {
+      {"title", value(info.title)}, {"artist", value(info.artist)}, {"album", value(info.album)}};
+}
+
 Json loudness_record(const LoudnessMeter& meter) {
   const double integrated = meter.integrated();
   const bool sound = std::isfinite(integrated);
@@ -111,6 +118,7 @@ Json analyze_input(const AnalysisInput& input, const AnalysisOptions& options) {
     doc["duration"] = round_seconds(static_cast<double>(dec.frames_read()) / rate);
     doc["sample_rate"] = rate;
     doc["channels"] = channels;
+    doc["tags"] = tags_json(dec.info());
     doc["options"] = analysis_options_json(options);
     const Json rhythm_fields = rhythm_json(rhythm);
     for (auto it = rhythm_fields.begin(); it != rhythm_fields.end(); ++it) doc[it.key()] = *it;

@@ -90,6 +90,17 @@ AudioInfo describe_audio(AVFormatContext* fmt, const std::string& path, int want
     info.bits_per_sample =
         par->bits_per_raw_sample > 0 ? par->bits_per_raw_sample : par->bits_per_coded_sample;
   }
+  auto tag = [&](const char* name) {
+    for (const AVDictionary* d : {static_cast<const AVDictionary*>(fmt->metadata),
+                                  static_cast<const AVDictionary*>(st->metadata)}) {
+      const AVDictionaryEntry* e = av_dict_get(d, name, nullptr, 0);  // case-insensitive
+      if (e && e->value && *e->value) return std::string(e->value);
+    }
+    return std::string();
+  };
+  info.title = tag("title");
+  info.artist = tag("artist");
+  info.album = tag("album");
   for (unsigned i = 0; i < fmt->nb_streams; ++i) {
     const AVStream* s = fmt->streams[i];
     if (s->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&

@@ -30,6 +30,7 @@ const ProfilePair& profile_values(KeyProfile type) {
     case KeyProfile::edma:
       return edma;
     case KeyProfile::temperley:
+    case KeyProfile::ensemble:
       break;
   }
   return temperley;
@@ -144,8 +145,9 @@ double mirex_key_score(const Key& truth, const Key& estimate) {
   return 0.0;
 }
 
-std::array<double, 24> key_scores(const PitchClassProfile& profile, KeyProfile type) {
-  const ProfilePair& p = profile_values(type);
+namespace {
+
+std::array<double, 24> correlations(const PitchClassProfile& profile, const ProfilePair& p) {
   std::array<double, 24> out{};
   double mean_x = 0;
   for (float v : profile) mean_x += v;
@@ -165,6 +167,18 @@ std::array<double, 24> key_scores(const PitchClassProfile& profile, KeyProfile t
         sxy += (profile[std::size_t((tonic + i) % 12)] - mean_x) * (ref[std::size_t(i)] - mean_y);
       out[std::size_t(tonic + 12 * m)] = sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::array<double, 24> key_scores(const PitchClassProfile& profile, KeyProfile type) {
+  if (type != KeyProfile::ensemble) return correlations(profile, profile_values(type));
+  std::array<double, 24> out{};
+  for (KeyProfile t : {KeyProfile::edma, KeyProfile::krumhansl, KeyProfile::temperley}) {
+    const auto c = correlations(profile, profile_values(t));
+    for (std::size_t i = 0; i < 24; ++i) out[i] += c[i] / 3.0;
   }
   return out;
 }

@@ -194,6 +194,8 @@ Phrases analyze_phrases(const OnsetFeatures& f, const EnergyCurve& energy,
         labels[i] = "intro";
       } else if (m >= 3 && i + 1 == m) {
         labels[i] = "outro";
+      } else if (energy.grid.source == "fixed") {
+        labels[i] = "breakdown";  // no beat, no groove: never a verse (speech has attacks too)
       } else {
         labels[i] = sections[i].low_flux < kBeatFlux ? "breakdown" : "verse";
         label_margin[i] = std::min(1.0, std::fabs(sections[i].low_flux - kBeatFlux) / kBeatFlux);

@@ -162,9 +162,9 @@ std::vector<float> beat_accent(const OnsetFeatures& f) {
   return a;
 }
 
-TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
-  if (!(o.min_bpm >= 20 && o.max_bpm <= 400 && o.min_bpm < o.max_bpm))
-    throw Error(Exit::usage, "", "invalid tempo range");
+namespace {
+
+TempoEstimate estimate_in_range(const OnsetFeatures& f, const TempoOptions& o) {
   TempoEstimate est;
   const double fps = f.frame_rate;
   const std::size_t n = f.frames();
@@ -305,6 +305,49 @@ TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
     est.alternatives.push_back({cands[i].bpm, std::exp(3.0 * (cands[i].total - win.total))});
   }
   return est;
+}
+
+}  // namespace
+
+TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
+  if (!(o.min_bpm >= 20 && o.max_bpm <= 400 && o.min_bpm < o.max_bpm))
+    throw Error(Exit::usage, "", "invalid tempo range");
+  TempoEstimate in_range = estimate_in_range(f, o);
+  const TempoOptions defaults;
+  TempoOptions wide = o;
+  wide.min_bpm = std::min(o.min_bpm, defaults.min_bpm);
+  wide.max_bpm = std::max(o.max_bpm, defaults.max_bpm);
+  if (wide.min_bpm == o.min_bpm && wide.max_bpm == o.max_bpm) return in_range;
+  if (!in_range.found && in_range.reason != "no periodic pulse") return in_range;
+  // A narrowed range states which octave the user wants, not that the beat is another
+  // metrical level: D&B at 174 with 60-120 is 87, never the 2/3 level 116. So the beat is
+  // found over the wide range, and its octave inside the narrow one is reported when there
+  // is one.
+  const TempoEstimate all = estimate_in_range(f, wide);
+  if (!all.found) return in_range;
+  if (!in_range.found) {
+    char text[120];
+    std::snprintf(text, sizeof text, "the beat (%.1f BPM) has no octave in the range %g-%g",
+                  all.bpm, o.min_bpm, o.max_bpm);
+    in_range.reason = text;
+    return in_range;
+  }
+  for (double factor : {1.0, 0.5, 2.0, 0.25, 4.0}) {
+    const double bpm = all.bpm * factor;
+    if (bpm < o.min_bpm || bpm > o.max_bpm) continue;
+    if (std::fabs(in_range.bpm / bpm - 1) < 0.02) return in_range;
+    TempoEstimate folded = all;
+    folded.bpm = bpm;
+    folded.period_frames = all.period_frames / factor;
+    folded.alternatives.clear();
+    folded.alternatives.push_back({in_range.bpm, 0.5});
+    for (const TempoCandidate& c : in_range.alternatives) {
+      if (static_cast<int>(folded.alternatives.size()) >= o.max_alternatives) break;
+      if (std::fabs(c.bpm / bpm - 1) >= 0.02) folded.alternatives.push_back({c.bpm, c.score * 0.5});
+    }
+    return folded;
+  }
+  return in_range;  // no octave of the beat fits (a range narrower than an octave)
 }
 
 void parse_bpm_range(const std::string& text, TempoOptions& options) {

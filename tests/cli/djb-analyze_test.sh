@@ -16,7 +16,7 @@ line() { printf '%s\n' "$1" | sed -n "${2}p"; }
 "$SYNTH" track --bpm 128 --key Am --sections intro:4,drop:8 -o house.wav --truth house.json
 "$SYNTH" track --bpm 174 --groove breakbeat --key Fm --sections intro:4,drop:8 -o dnb.wav --truth dnb.json
 "$SYNTH" track --bpm 100 --groove half-time --key Eb --sections intro:2,drop:6 -o slow.wav --truth slow.json
-ff -i house.wav -b:a 192k house.mp3
+ff -i house.wav -b:a 192k -metadata title="Night Shift" -metadata artist="Synth Ensemble" house.mp3
 "$SYNTH" tone --freq 440 --seconds 6 -o tone.wav
 "$SYNTH" pad --key C --seconds 20 -o pad.wav
 "$SYNTH" tone --freq 440 --seconds 3 --amp 0 -o silence.wav
@@ -31,7 +31,7 @@ for f in house.wav dnb.wav slow.wav house.mp3; do
   d=$(line "$OUT" $i)
   truth=${f%.*}.json
   check "$f schema" '[ "$(jl "$d" d.schema)" = djb.analysis/1 ]'
-  check "$f key order" '[ "$(jl "$d" "Object.keys(d).join(\" \")")" = "schema toolkit_version analysis_version input duration sample_rate channels options bpm bpm_confidence bpm_reason bpm_alternatives beat_grid tempo_segments beats meter downbeats downbeat_confidence downbeat_reason key key_reason loudness energy phrases cues" ]'
+  check "$f key order" '[ "$(jl "$d" "Object.keys(d).join(\" \")")" = "schema toolkit_version analysis_version input duration sample_rate channels tags options bpm bpm_confidence bpm_reason bpm_alternatives beat_grid tempo_segments beats meter downbeats downbeat_confidence downbeat_reason key key_reason loudness energy phrases cues" ]'
   check "$f path" '[ "$(jl "$d" d.input.path)" = "$f" ]'
   check "$f sha256" '[ "$(jl "$d" d.input.sha256)" = "$(sha256sum "$f" | cut -d" " -f1)" ]'
   check "$f bpm" 'near "$(jl "$d" d.bpm)" "$(jl "$(cat "$truth")" d.bpm)" 0.05'
@@ -51,6 +51,10 @@ for f in house.wav dnb.wav slow.wav house.mp3; do
   i=$((i + 1))
 done
 check "default options recorded" '[ "$(jl "$(line "$OUT" 1)" d.options)" = "{\"bpm_range\":[75,185],\"bpm_prior\":125}" ]'
+
+case_ "tags"
+check "house.mp3 tags from its ID3 frames" '[ "$(jl "$(line "$OUT" 4)" d.tags)" = "{\"title\":\"Night Shift\",\"artist\":\"Synth Ensemble\",\"album\":null}" ]'
+check "house.wav has no tags: null" '[ "$(jl "$(line "$OUT" 1)" d.tags)" = "{\"title\":null,\"artist\":null,\"album\":null}" ]'
 
 case_ "energy, phrases and cues"
 d=$(line "$OUT" 1)
@@ -92,7 +96,7 @@ run "$P" -v --store st -j 2 "${files[@]}"
 expect_rc 0
 expect_err_has "djb-analyze: 5 files: 0 from the store, 5 analysed, 0 failed"
 FIRST="$OUT"
-check "entries laid out by sha256" '[ -f "st/analysis/$(sha256sum house.wav | cut -c1-2)/$(sha256sum house.wav | cut -c3-64)-v1-$(ls st/analysis/$(sha256sum house.wav | cut -c1-2) | sed "s/.*-v1-//")" ]'
+check "entries laid out by sha256" '[ -f "st/analysis/$(sha256sum house.wav | cut -c1-2)/$(sha256sum house.wav | cut -c3-64)-v2-$(ls st/analysis/$(sha256sum house.wav | cut -c1-2) | sed "s/.*-v2-//")" ]'
 check "five entries" '[ "$(find st/analysis -type f -name "*.json" | wc -l)" = 5 ]'
 check "an entry is the printed line" '[ "$(cat st/analysis/$(sha256sum dnb.wav | cut -c1-2)/*)" = "$(line "$FIRST" 2)" ]'
 run "$P" -v --store st -j 2 "${files[@]}"

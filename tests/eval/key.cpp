@@ -105,12 +105,12 @@ std::string short_key(const std::optional<audio::Key>& k) {
 int main(int argc, char** argv) {
   audio::cli::Tool tool("eval-key", "Key-analysis accuracy and speed on a corpus with truth");
   CLI::App& app = tool.app();
-  std::string dir, reference, profile = "edma";
+  std::string dir, reference, profile = "ensemble";
   audio::ChromaOptions copt;
   audio::KeyOptions kopt;
   app.add_option("DIR", dir, "Directory of NAME.wav|mp3 + NAME.truth.json")->required();
   app.add_option("--reference", reference, "JSON Lines of another analyser (eval-essentia)");
-  app.add_option("--profile", profile, "temperley, krumhansl or edma");
+  app.add_option("--profile", profile, "edma, krumhansl, temperley or ensemble");
   app.add_option("--n-fft", copt.n_fft, "Chroma FFT size");
   app.add_option("--hop", copt.hop, "Chroma hop");
   app.add_option("--peak-ratio", copt.peak_ratio, "Peak threshold over the local mean");
@@ -123,6 +123,8 @@ int main(int argc, char** argv) {
       kopt.profile = audio::KeyProfile::edma;
     } else if (profile == "temperley") {
       kopt.profile = audio::KeyProfile::temperley;
+    } else if (profile == "ensemble") {
+      kopt.profile = audio::KeyProfile::ensemble;
     } else {
       throw audio::Error(audio::Exit::usage, profile, "unknown profile");
     }
@@ -147,6 +149,8 @@ int main(int argc, char** argv) {
     double worst_boundary_bars = 0;
     std::vector<float> buf(4096);
     for (const auto& c : cases) {
+      // Material without a key (beatless noise, speech) is scored by eval-analyze instead.
+      if (!c.truth.contains("key") || !c.truth["key"].is_string()) continue;
       const auto truth = audio::parse_key(c.truth.at("key").get<std::string>());
       if (!truth) throw audio::Error(audio::Exit::data, c.name, "truth key unreadable");
       // Streamed as djb-analyze will: decode a chunk, analyse it; the two costs timed apart.

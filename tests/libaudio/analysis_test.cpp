@@ -50,6 +50,7 @@ TEST(Analysis, DocumentHasEveryFieldInOrder) {
                                           "duration",
                                           "sample_rate",
                                           "channels",
+                                          "tags",
                                           "options",
                                           "bpm",
                                           "bpm_confidence",

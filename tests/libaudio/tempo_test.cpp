@@ -151,6 +151,26 @@ TEST(Tempo, RangeOption) {
   EXPECT_NEAR(t.bpm, 60, 0.5);
 }
 
+TEST(Tempo, NarrowedRangeGivesTheBeatsOctaveNotAnotherLevel) {
+  synth::TrackSpec spec;
+  spec.bpm = 174;
+  spec.groove = synth::Groove::breakbeat;
+  spec.sections = synth::parse_sections("intro:4,drop:8,outro:4");
+  const audio::OnsetFeatures f = features(track(spec));
+  audio::TempoOptions slow;
+  audio::parse_bpm_range("60-120", slow);
+  const audio::TempoEstimate half = audio::estimate_tempo(f, slow);
+  ASSERT_TRUE(half.found);
+  EXPECT_NEAR(half.bpm, 87, 0.5);  // the octave below, not the 2/3 level at 116
+  EXPECT_NEAR(half.period_frames, 60 * 22050.0 / 256 / half.bpm, 1e-6);
+  // No octave of 174 lies in 120-160: no tempo, and the reason says where the beat is.
+  audio::TempoOptions none;
+  audio::parse_bpm_range("120-160", none);
+  const audio::TempoEstimate t = audio::estimate_tempo(f, none);
+  EXPECT_FALSE(t.found);
+  EXPECT_NE(t.reason.find("no octave in the range 120-160"), std::string::npos) << t.reason;
+}
+
 TEST(Tempo, Deterministic) {
   synth::TrackSpec spec;
   spec.bpm = 127.3;

@@ -31,7 +31,8 @@ namespace audio {
 inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // Bumped whenever a change makes any field of the document differ for the same input: the
 // store (analysis_store.hpp) reuses a result only from the same analysis version.
-inline constexpr int kAnalysisVersion = 1;
+// 2: "tags" (title, artist, album); key profile and key segmentation retuned.
+inline constexpr int kAnalysisVersion = 2;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options

@@ -26,6 +26,9 @@ struct AudioInfo {
   double duration = -1.0;    // seconds, -1 when unknown
   std::int64_t frames = -1;  // exact sample frames when the container states them, else -1
   std::int64_t bit_rate = 0;
+  // Descriptive tags (ID3, Vorbis comments, RIFF INFO, MP4 atoms as FFmpeg names them),
+  // from the container or else the audio stream; empty when absent.
+  std::string title, artist, album;
 };
 
 struct DecodeOptions {

@@ -26,6 +26,10 @@
 //    log-Gaussian prior (centre 125 BPM, one octave) break ties. When no candidate in the
 //    range is a valid level (a range that excludes the real beat), the in-range octave of
 //    a valid level outside it is reported (clicks at 120 with 40-90 read 60, not 80).
+//  - A range narrower than the default is an octave preference: the beat is found over the
+//    default range joined with the given one, and its octave inside the given range is
+//    reported (D&B at 174 with 60-120 reads 87, not the 2/3 level 116); when no octave of
+//    the beat lies in the range, there is no tempo and the reason says where the beat is.
 //  - No tempo: silence, no onsets (pads, drones), or onsets without a periodic pulse (noise,
 //    speech) give found = false with a reason; never a default tempo.
 // The bpm here is the comb peak (about 0.1 BPM); the beat grid (beats.hpp) refines it.
