@@ -49,6 +49,18 @@ first_bpm() { head -1 "$out/analysis.jsonl" | grep -o '"bpm":[0-9.]*' | head -1 
 check "its new tempo (140, was 120) is in analysis.jsonl" 'awk -v b="$(first_bpm)" "BEGIN {exit !(b > 139.5 && b < 140.5)}"'
 check "its hash record changed" '! cmp -s "$out/hashes.jsonl" "$WORK/hashes1"'
 
+case_ "through GNU Parallel's --sshlogin path (':' is this machine) the results are the same"
+# The remote path itself (ssh to another host) needs an SSH server; the command line, the
+# batching and the ordering are the same, and this runs them.
+run "$SCAN" "$lib" --store "$store" --out "$WORK/out-ssh" --sshlogin 2/:
+expect_rc 0
+expect_err_has "3 files: 3 from the store, 0 analysed, 0 failed"
+check "same analysis.jsonl as the local run" 'cmp -s "$WORK/out-ssh/analysis.jsonl" "$out/analysis.jsonl"'
+check "same hashes.jsonl as the local run" 'cmp -s "$WORK/out-ssh/hashes.jsonl" "$out/hashes.jsonl"'
+check "waveforms drawn" '[ "$(find "$WORK/out-ssh/peaks" -name "*.json" | wc -l)" = 3 ]'
+expect_err_lacks() { ! grep -q -- "$1" <<<"$ERR" || { echo "stderr has: $1"; return 1; }; }
+check "no warning from GNU Parallel" 'expect_err_lacks "Warning"'
+
 case_ "bad use"
 run "$SCAN" "$WORK/missing" --out "$out"
 expect_rc 66
