@@ -171,7 +171,9 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
   };
   for (std::size_t a = 0; a < m; ++a)
     for (std::size_t b = a + 1; b < m; ++b)
-      if (sim[a * m + b] >= options.group_similarity) parent[find(b)] = find(a);
+      if (sim[a * m + b] >= options.group_similarity &&
+          std::fabs(secs[a].energy - secs[b].energy) <= options.group_energy)
+        parent[find(b)] = find(a);
   // Group numbers in order of first appearance.
   std::vector<int> number(m, -1);
   int groups = 0;
@@ -324,7 +326,7 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
   // The chords change inside a section (bar by bar), so harmony would blur the checkerboard:
   // it sees timbre (what plays, how loud); repetition (below and in the labels) sees both.
   std::vector<double> cb = checkerboard_novelty(self_similarity(bf, 0.0), n, options.kernel_bars);
-  std::vector<double> rep = repetition_novelty(ssm, n, 2, 1);
+  std::vector<double> rep = repetition_novelty(ssm, n, 1, 1);
   auto normalise = [&](std::vector<double>& v) {
     double top = 0;
     for (std::size_t k = 1; k < v.size(); ++k) top = std::max(top, v[k]);

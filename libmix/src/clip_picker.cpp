@@ -128,8 +128,15 @@ ClipPlan pick_clips(const std::vector<audio::SongAnalysis>& songs, const audio::
       const audio::Structure& st = songs[si].structure;
       const std::size_t bars = st.bar_starts.size() >= 2 ? st.bar_starts.size() - 1 : 0;
       if (bars == 0) continue;
-      const double bar = (st.bar_starts.back() - st.bar_starts.front()) / double(bars);
-      const auto n = static_cast<std::size_t>(std::max(1.0, std::ceil(length / bar - 0.5)));
+      // The typical bar (the median: the last bar may be cut short by the end).
+      std::vector<double> lengths;
+      for (std::size_t b = 0; b < bars; ++b)
+        lengths.push_back(st.bar_starts[b + 1] - st.bar_starts[b]);
+      std::nth_element(lengths.begin(), lengths.begin() + long(bars / 2), lengths.end());
+      const double bar = lengths[bars / 2];
+      // Nearest bar count, ties to the shorter (within 2 % of a bar: the grid jitters by a
+      // frame or so).
+      const auto n = static_cast<std::size_t>(std::max(1.0, std::ceil(length / bar - 0.52)));
       for (std::size_t b = 0; b + n <= bars; ++b) {
         Candidate c;
         c.clip = score_clip(songs, split, si, st.bar_starts[b], st.bar_starts[b + n], b, b + n);

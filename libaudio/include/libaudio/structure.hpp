@@ -1,25 +1,33 @@
 // Song structure: sections with boundaries on bar lines and labels (intro, verse, chorus,
 // bridge, breakdown, climax, outro), from beat-synchronous features.
 //
-// 1. Features per beat (BeatGrid's beats): the mean chroma of the onset features (unit
-//    length: which notes sound) and the mean timbre coefficients c0..c12 (z-scored over the
-//    song: how loud, bright, dense). Beat-synchronous averaging makes a section played at
-//    any tempo the same sequence.
+// 1. Features per bar (the energy curve's bar grid from beats and downbeats): the mean
+//    chroma of the onset features over the bar's beats (unit length: which notes sound) and
+//    the mean timbre coefficients c0..c12 (z-scored over the song: how loud, bright, dense).
+//    Beat-synchronous averaging makes a section played at any tempo the same sequence, and
+//    a whole bar hides the pattern inside it (kick on 1, snare on 2).
 // 2. Self-similarity S(i, j) = 0.5 chroma cosine + 0.5 (1 + timbre cosine) / 2, in 0..1.
-// 3. Novelty: Foote's checkerboard kernel (Gaussian-tapered, kernel_bars bars each side)
-//    along the diagonal of S: high where the past and the future are each self-similar and
-//    unlike each other. Memory is the song's beats squared (a 6-minute song at 120 BPM:
-//    720 beats, 2 MB); concerts are split into songs first (song_split.hpp).
-// 4. Boundaries: each bar line's novelty (max over the beat either side of it), peaks that
-//    are local maxima over +-2 bars and reach `threshold` x the song's highest, at least
-//    min_section_bars apart. They lie on downbeats by construction.
-// 5. Labels: sections are grouped by their diagonal similarity (beat k of one against beat k
+// 3. Novelty per bar line, the mean of two curves each scaled to its maximum:
+//    - Foote's checkerboard kernel (Gaussian-tapered, kernel_bars bars each side) along the
+//      diagonal of a timbre-only S (chords change bar by bar inside a section, so harmony
+//      would blur it): high where what plays changes;
+//    - Serra et al.'s structure features (repetition_novelty, no delay embedding: one would
+//      move the peak a bar early): high where the lag at which bars recur changes, e.g. from
+//      a verse to a chorus that is as loud and as dense.
+//    Memory is the song's bars squared (a 6-minute song at 120 BPM: 180 bars, 130 KB);
+//    concerts are split into songs first (song_split.hpp).
+// 4. Boundaries: peaks of the bar-line novelty that are local maxima over +-2 bars and reach
+//    `threshold` x the song's highest, strongest first, at least min_section_bars apart.
+//    They lie on downbeats by construction.
+// 5. Labels: sections are grouped by their diagonal similarity (bar k of one against bar k
 //    of the other, best over shifts of up to one bar): a group is sections whose similarity
-//    reaches `group_similarity`. The chorus is the repeated group with the highest loudness
-//    (mean energy, plus a little for each extra repeat); other repeated groups are verses;
-//    unrepeated sections are the intro (first), the outro (last), a breakdown (much quieter
-//    than the chorus, no drums) or a bridge. The loudest chorus, when clearly (> 0.08
-//    energy) louder than the other choruses, is the climax.
+//    reaches `group_similarity` and whose energies are within `group_energy` (an intro that
+//    plays the verse's chords without drums is not a verse). The chorus is the repeated group with
+//    the highest loudness (mean energy, plus a little for each extra repeat); other repeated groups
+//    are verses; unrepeated sections are the intro (first), the outro (last), a breakdown (much
+//    quieter than the chorus, no drums) or a bridge. The loudest chorus, when clearly (> 0.08
+//    energy) louder than the other choruses, is the climax. A section followed by its own
+//    repeat becomes one section (a chord cycle played twice).
 #pragma once
 
 #include <string>
@@ -38,6 +46,7 @@ struct StructureOptions {
   double threshold = 0.3;         // of the highest bar-line novelty
   int min_section_bars = 4;       // shortest section
   double group_similarity = 0.8;  // diagonal similarity that makes two sections repeats
+  double group_energy = 0.15;     // ... when their mean energies are this close
 };
 
 struct StructureSection {
