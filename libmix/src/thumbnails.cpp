@@ -109,6 +109,7 @@ std::vector<Thumbnail> take_thumbnails(const std::string& input,
   double position = -1e9;  // time of the last decoded frame (-inf: nothing decoded yet)
   bool eof = false;
   // Next decoded frame into `frame`; false at the end of the stream.
+  double goal = 0;  // the current target: frames well before it need not be decoded fully
   auto next_frame = [&]() -> bool {
     for (;;) {
       const int r = avcodec_receive_frame(dec.get(), frame.get());
@@ -124,17 +125,35 @@ std::vector<Thumbnail> take_thumbnails(const std::string& input,
         avcodec_send_packet(dec.get(), nullptr);
         continue;
       }
-      if (pkt->stream_index == v && avcodec_send_packet(dec.get(), pkt.get()) < 0) {
-        av_packet_unref(pkt.get());
-        throw Error(Exit::data, input, "corrupt video data");
+      if (pkt->stream_index == v) {
+        // Frames no other frame refers to are skipped on the way to the target (about half
+        // the decoding); near it (0.5 s: more than any reordering delay) all are decoded.
+        const int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+        const bool early = ts != AV_NOPTS_VALUE && double(ts) * av_q2d(st->time_base) < goal - 0.5;
+        dec->skip_frame = early ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+        if (avcodec_send_packet(dec.get(), pkt.get()) < 0) {
+          av_packet_unref(pkt.get());
+          throw Error(Exit::data, input, "corrupt video data");
+        }
       }
       av_packet_unref(pkt.get());
     }
   };
+  // The time of the keyframe at or before t (from the demuxer's index), or -inf.
+  auto keyframe_before = [&](double t) {
+    const int i = av_index_search_timestamp(st, std::llround(t / av_q2d(st->time_base)),
+                                            AVSEEK_FLAG_BACKWARD);
+    const AVIndexEntry* e = i >= 0 ? avformat_index_get_entry(st, i) : nullptr;
+    return e ? double(e->timestamp) * av_q2d(st->time_base) : -1e9;
+  };
   for (std::size_t idx : order) {
     const ThumbnailRequest& req = requests[idx];
     double target = req.time;
-    if (!(target >= position && target - position < kSeekAhead)) {
+    goal = target;
+    // Decode on from where we are when no keyframe lies between here and the target (a
+    // seek would land before here) or the target is close; else seek.
+    const bool ahead = target >= position;
+    if (!(ahead && (target - position < kSeekAhead || keyframe_before(target) <= position))) {
       if (av_seek_frame(in.get(), v, std::llround(target / av_q2d(st->time_base)),
                         AVSEEK_FLAG_BACKWARD) < 0)
         av_seek_frame(in.get(), v, 0, AVSEEK_FLAG_BACKWARD);
@@ -154,6 +173,7 @@ std::vector<Thumbnail> take_thumbnails(const std::string& input,
       black = is_black(kept.get());
       if (!black || target + 0.5 > req.search_end) break;
       target += 0.5;
+      goal = target;
     }
     if (!have)
       throw Error(Exit::data, input, "no video frame at " + std::to_string(req.time) + " s");
@@ -168,7 +188,8 @@ std::vector<Thumbnail> take_thumbnails(const std::string& input,
     scaled->pts = shots_taken++;  // the encoder wants rising timestamps
     int rc = avcodec_send_frame(jpeg.get(), scaled.get());
     if (rc >= 0) rc = avcodec_receive_packet(jpeg.get(), jpkt.get());
-    if (rc < 0) throw Error(Exit::software, req.output, "JPEG encoding failed: " + ff::error_text(rc));
+    if (rc < 0)
+      throw Error(Exit::software, req.output, "JPEG encoding failed: " + ff::error_text(rc));
     audio::AtomicFile file(req.output);
     const uint8_t* p = jpkt->data;
     std::size_t left = std::size_t(jpkt->size);
