@@ -23,13 +23,14 @@ using audio::Error;
 using audio::Exit;
 using audio::Json;
 
-// Removes what a failed run made, unless released.
+// Removes what a failed run made (files, then the directories it created), unless kept.
 struct Made {
-  std::vector<std::string> files;
+  std::vector<std::string> files, dirs;
   bool keep = false;
   ~Made() {
     if (keep) return;
     for (const std::string& f : files) ::unlink(f.c_str());
+    for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());  // if empty
   }
 };
 
@@ -42,8 +43,9 @@ std::string length_tag(double length) {
   return buf;
 }
 
-void make_dir(const std::string& dir) {
+void make_dir(const std::string& dir, std::vector<std::string>* created = nullptr) {
   std::error_code ec;
+  if (created && !fs::exists(dir)) created->push_back(dir);
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) throw Error(Exit::cant_create, dir, "cannot create directory");
 }
@@ -89,7 +91,8 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
   }
   const ClipPlan plan = pick_clips(music.songs, music.split, o.clips);
 
-  make_dir(o.outdir);
+  Made made;
+  make_dir(o.outdir, &made.dirs);
   const bool video = info.has_video;
   std::string ext = video ? "mp4" : o.audio_format == "mp3" ? "mp3" : audio_clip_extension(info);
   std::vector<CutRequest> cuts;
@@ -102,8 +105,7 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
     names.push_back(base);
     cuts.push_back({c.start, c.end, o.outdir + "/clips/" + base + "." + ext});
   }
-  Made made;
-  if (!cuts.empty()) make_dir(o.outdir + "/clips");
+  if (!cuts.empty()) make_dir(o.outdir + "/clips", &made.dirs);
   for (const CutRequest& c : cuts) made.files.push_back(c.output);
   std::vector<CutResult> results;
   try {
@@ -115,7 +117,7 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
   std::vector<ThumbnailRequest> thumbs;
   const double points[3] = {0.1, 0.5, 0.9};
   if (video && o.thumbnails) {
-    make_dir(o.outdir + "/thumbs");
+    make_dir(o.outdir + "/thumbs", &made.dirs);
     for (std::size_t k = 0; k < plan.clips.size(); ++k)
       for (double p : points) {
         const Clip& c = plan.clips[k];
