@@ -12,9 +12,11 @@
 //  - tonality: how steady the chroma is from one half-second to the next (chords hold,
 //    speech glides).
 // A window is music when it is neither silent nor noise and has a pulse, or holds steady
-// harmony with a clearly peaked spectrum. Music runs closer than `bridge_seconds` are joined (a drum-less bridge
-// does not end a song); runs shorter than `min_song_seconds` are not songs. What lies
-// between songs is classed by its windows' majority: silence, applause (flat noise) or talk.
+// harmony with a clearly peaked spectrum. Music runs closer than `bridge_seconds` are joined
+// (a drum-less bridge does not end a song); runs shorter than `min_song_seconds` are not
+// songs (when none is that long, all the music is one). What lies between songs is cut into
+// runs of one kind of window (silence, applause: flat noise, or talk), a run under 2 s
+// joining its neighbour.
 #pragma once
 
 #include <string>
