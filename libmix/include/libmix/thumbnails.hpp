@@ -1,13 +1,14 @@
 // JPEG thumbnails of a video at chosen times, skipping black frames.
 //
 // One demuxer and one (multi-threaded) decoder serve every thumbnail: targets are taken in
-// time order, and the decoder seeks back to the keyframe before a target only when that
-// keyframe lies after where it already is (else it decodes on). On the way to a target,
-// frames no other frame refers to are not decoded, until 0.5 s before it (a safe skip: no
-// decoded frame can depend on them). The frame shown is the first at
-// or after the target. A frame is black when its mean luma is under 10 % of the range and
-// its brightest sampled pixel under 25 %: then the next frame 0.5 s later is tried, up to
-// `search_end` (the clip's end); if all are black the last one is kept (and reported).
+// time order, and the decoder seeks back to the keyframe before a target only when the
+// target is behind it, or more than 3 s ahead with that keyframe after where it is (else it
+// decodes on). On the way to a target, frames no other frame refers to are not decoded,
+// until 0.5 s before it (a safe skip: no decoded frame can depend on them). The frame shown
+// is the first at or after the target. A frame is black when its mean luma is under 10 %
+// of the range and its brightest sampled pixel under 25 %: then the next frame 0.5 s later
+// is tried, up to `search_end` (the clip's end); if all are black the last one is kept
+// (and reported).
 // Frames are scaled (swscale, bicubic) to at most max_width wide, keeping the display
 // aspect, and encoded by libavcodec's mjpeg encoder (full-range YUV 4:2:0, q 3). Files are
 // written atomically.
