@@ -46,8 +46,11 @@ bench: build
 # Accuracy of djb-analyze against the synthesizer's truth, essentia.js side by side
 # (EVAL_DIR: the corpus, made on first use).
 EVAL_DIR ?= $(BUILD)/eval-corpus
+# Then clip-highlights' song structure and chorus clips on synthesized songs and a concert
+# (eval-structure renders its own corpus in memory).
 eval: build
 	@DJB_BIN=$(BUILD)/bin scripts/eval-analyze $(EVAL_DIR)
+	@$(BUILD)/bin/eval-structure
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

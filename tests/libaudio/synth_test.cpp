@@ -206,3 +206,59 @@ TEST(Synth, MinorKeysUseTheHarmonicMinorDominant) {
 }
 
 }  // namespace
+
+namespace {
+
+double rms(const synth::Audio& a, double from, double to) {
+  const auto i0 = static_cast<std::size_t>(from * a.rate),
+             i1 = static_cast<std::size_t>(to * a.rate);
+  double sum = 0;
+  for (std::size_t i = i0; i < i1; ++i) sum += double(a.samples[2 * i]) * a.samples[2 * i];
+  return std::sqrt(sum / double(i1 - i0));
+}
+
+TEST(Synth, SongChorusRepeatsIdenticallyAndIsLouderThanTheVerse) {
+  synth::TrackSpec spec;
+  spec.bpm = 120;  // 2 s bars
+  spec.rate = 8000;
+  spec.song = true;
+  spec.sections = synth::parse_sections("verse:4,chorus:4,verse:4,chorus:4,bridge:4");
+  const synth::Audio a = synth::render_track(spec);
+  // Chorus 1 at 8..16 s, chorus 2 at 24..32 s: equal away from the edges (tails of the
+  // previous section ring into the first beat).
+  const std::size_t c1 = 9 * 8000, c2 = 25 * 8000, n = 6 * 8000;
+  double diff = 0;
+  for (std::size_t i = 0; i < 2 * n; ++i)
+    diff = std::max(diff, double(std::abs(a.samples[2 * c1 + i] - a.samples[2 * c2 + i])));
+  EXPECT_LT(diff, 1e-5);
+  EXPECT_GT(rms(a, 8, 16), 1.4 * rms(a, 0, 8));    // chorus louder than verse
+  EXPECT_LT(rms(a, 32, 40), 0.8 * rms(a, 8, 16));  // the bridge is quieter too
+  // The verse's notes are not the chorus's: their spectra differ (same bar of the cycle).
+  double d = 0;
+  for (std::size_t i = 0; i < 2 * 8000; ++i)
+    d += std::abs(a.samples[2 * (1 * 8000 + i)] - a.samples[2 * (9 * 8000 + i)]);
+  EXPECT_GT(d / (2 * 8000), 0.01);
+  const audio::Json t = synth::truth(spec, double(a.frames()) / a.rate);
+  EXPECT_EQ(t["form"], "song");
+  ASSERT_EQ(t["sections"].size(), 5u);
+  EXPECT_EQ(t["sections"][3]["label"], "chorus");
+  EXPECT_DOUBLE_EQ(t["sections"][3]["start"].get<double>(), 24.0);
+}
+
+TEST(Synth, ConcertTruthListsSongsAndGaps) {
+  synth::TrackSpec s;
+  s.bpm = 120;
+  s.sections = synth::parse_sections("verse:2,chorus:2");
+  const synth::Concert c = synth::render_concert({s, s}, 8, 8000);
+  ASSERT_EQ(c.truth["songs"].size(), 2u);
+  ASSERT_EQ(c.truth["gaps"].size(), 3u);  // applause, talk, applause
+  const double second = c.truth["songs"][1]["start"].get<double>();
+  EXPECT_NEAR(second, c.truth["songs"][0]["end"].get<double>() + 8, 1e-3);
+  EXPECT_NEAR(c.truth["songs"][1]["sections"][1]["start"].get<double>(), second + 4, 1e-3);
+  EXPECT_NEAR(c.truth["duration"].get<double>(), double(c.audio.frames()) / 8000, 1e-3);
+  EXPECT_GT(rms(c.audio, c.truth["gaps"][0]["start"].get<double>() + 1,
+                c.truth["gaps"][0]["end"].get<double>() - 2),
+            0.01);  // the applause is there
+}
+
+}  // namespace

@@ -103,6 +103,201 @@ Layers layers_for(const std::string& label) {
   return {true, true, true, true, true, true};
 }
 
+// Song form: one arrangement per section label. Everything a section plays depends only on
+// its label, key and the bar within the section, so a repeated chorus is the same audio.
+struct SongPart {
+  int prog_minor[4], prog_major[4];  // scale degrees, one chord per bar, cycling
+  double level;                      // gain of the whole section
+  double kick, snare, hats;          // 0 = silent
+  bool eighth_hats, crash, bass, sustained_bass, chords, octave_chords;
+  int melody;  // 0 none, 1 verse, 2 chorus, 3 bridge
+  bool fade;   // level falls to 0 over the section (outro)
+};
+
+SongPart song_part(const std::string& label) {
+  //                 minor prog    major prog    lvl   kick snare hats 8th  crash bass  sus  chords
+  //                 oct  mel fade
+  if (label == "chorus" || label == "drop")
+    return {{3, 5, 6, 0}, {3, 4, 2, 5}, 1.0,   0.95, 0.9,  0.2, true,
+            true,         true,         false, true, true, 2,   false};
+  if (label == "climax")
+    return {{3, 5, 6, 0}, {3, 4, 2, 5}, 1.15,  1.0,  1.0,  0.25, true,
+            true,         true,         false, true, true, 2,    false};
+  if (label == "bridge")
+    return {{2, 2, 6, 4}, {1, 1, 3, 4}, 0.6,  0.0,  0.0,   0.1, false,
+            false,        true,         true, true, false, 3,   false};
+  if (label == "breakdown")
+    return {{3, 5, 6, 0}, {3, 4, 2, 5}, 0.4,   0.0,  0.0,   0.0, false,
+            false,        false,        false, true, false, 0,   false};
+  if (label == "intro")
+    return {{0, 5, 3, 4}, {0, 4, 5, 3}, 0.5,   0.0,  0.0,   0.12, true,
+            false,        false,        false, true, false, 0,    false};
+  if (label == "outro")
+    return {{3, 5, 6, 0}, {3, 4, 2, 5}, 0.7,   0.8,  0.0,   0.12, false,
+            false,        true,         false, true, false, 0,    true};
+  // verse (and anything else)
+  return {{0, 5, 3, 4}, {0, 4, 5, 3}, 0.6,   0.75, 0.45,  0.12, false,
+          false,        true,         false, true, false, 1,    false};
+}
+
+std::uint64_t label_hash(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+Stems render_song_stems(const TrackSpec& spec) {
+  int total_bars = 0;
+  for (const auto& s : spec.sections) total_bars += s.bars;
+  const double beat = 60.0 / spec.bpm;
+  const double seconds = spec.lead_in + total_bars * 4 * beat + 1.5;
+  const auto frames = static_cast<std::size_t>(std::llround(seconds * spec.rate));
+  Stems st;
+  for (Audio* a : {&st.drums, &st.bass, &st.chords, &st.lead}) {
+    a->rate = spec.rate;
+    a->channels = 2;
+    a->samples.assign(frames * 2, 0.0f);
+  }
+  auto at = [&](double t) { return static_cast<std::size_t>(std::llround(t * spec.rate)); };
+  // Melodies: scale steps above the bar's chord root per eighth note (-1 rests), per bar of
+  // the 4-bar cycle.
+  static const int verse_mel[4][8] = {{0, -1, 2, -1, 4, -1, 2, -1},
+                                      {0, -1, 2, -1, 4, -1, 2, -1},
+                                      {4, -1, 2, -1, 0, -1, 2, -1},
+                                      {2, -1, 0, -1, -1, -1, -1, -1}};
+  static const int chorus_mel[4][8] = {{4, 4, 5, 4, 2, -1, 0, 2},
+                                       {7, 7, 6, 4, 5, -1, 4, 2},
+                                       {4, 5, 7, 9, 7, -1, 5, 4},
+                                       {2, 2, 4, 2, 0, -1, -1, -1}};
+  static const int bridge_mel[4][8] = {{0, -1, -1, -1, 4, -1, -1, -1},
+                                       {2, -1, -1, -1, 6, -1, -1, -1},
+                                       {4, -1, -1, -1, 2, -1, -1, -1},
+                                       {7, -1, -1, -1, -1, -1, -1, -1}};
+  double section_t = spec.lead_in;
+  for (const auto& section : spec.sections) {
+    const Key& key = section.key ? *section.key : spec.key;
+    const SongPart P = song_part(section.label);
+    const int* prog = key.minor ? P.prog_minor : P.prog_major;
+    const double tonic_bass = 36 + key.tonic;
+    for (int b = 0; b < section.bars; ++b) {
+      const double bar_t = section_t + b * 4 * beat;
+      const int cyc = b % 4;
+      const int chord_degree = prog[cyc];
+      const double g = P.level * (P.fade ? 1.0 - static_cast<double>(b) / section.bars : 1.0);
+      // Noise seeded by what is played, not by the position in the song: repeats are equal.
+      Rng rng(spec.seed * 1000003ull + label_hash(section.label) + static_cast<std::uint64_t>(cyc));
+      for (int q = 0; q < 4; ++q) {
+        const double t = bar_t + q * beat;
+        if (P.kick > 0) {
+          const double amp = g * P.kick * (q == 0 ? 1.0 : 0.85);
+          add_event(st.drums, at(t), at(0.35), 0.0, [amp](double x) {
+            const double f = 50.0 + 100.0 * std::exp(-x * 30.0);
+            return amp * std::exp(-x * 9.0) * std::sin(kTwoPi * f * x);
+          });
+        }
+        if (P.snare > 0 && (q == 1 || q == 3)) {
+          std::vector<double> noise(static_cast<std::size_t>(at(0.2)));
+          for (auto& v : noise) v = rng.uniform();
+          const double amp = g * P.snare;
+          add_event(st.drums, at(t), noise.size(), 0.1, [&](double x) {
+            const auto i = static_cast<std::size_t>(x * spec.rate);
+            return amp * std::exp(-x * 22.0) *
+                   (0.35 * noise[std::min(i, noise.size() - 1)] +
+                    0.3 * std::sin(kTwoPi * 190.0 * x));
+          });
+        }
+        if (P.hats > 0) {
+          for (int h = P.eighth_hats ? 0 : 1; h < 2; ++h) {
+            std::vector<double> noise(static_cast<std::size_t>(at(0.05)) + 1);
+            double prev = 0;
+            for (auto& v : noise) {
+              double w = rng.uniform();
+              v = w - prev;
+              prev = w;
+            }
+            const double amp = g * P.hats * (h == 1 ? 1.0 : 0.6);
+            add_event(st.drums, at(t + h * beat / 2), noise.size(), -0.3, [&](double x) {
+              const auto i = static_cast<std::size_t>(x * spec.rate);
+              return amp * std::exp(-x * 60.0) * noise[std::min(i, noise.size() - 1)];
+            });
+          }
+        }
+        if (P.bass && !P.sustained_bass) {
+          for (int e = 0; e < 2; ++e) {
+            const double f =
+                midi_to_hz(tonic_bass + degree_semitones(key, chord_degree) + (e == 1 ? 12 : 0));
+            const double amp = g * 0.45;
+            add_event(st.bass, at(t + e * beat / 2), at(beat / 2 * 0.9), 0.0, [f, amp](double x) {
+              const double env = std::min(1.0, x * 200.0) * std::exp(-x * 3.0);
+              return amp * env *
+                     (std::sin(kTwoPi * f * x) + 0.3 * std::sin(2 * kTwoPi * f * x) +
+                      0.12 * std::sin(3 * kTwoPi * f * x));
+            });
+          }
+        }
+      }
+      if (P.crash && cyc == 0) {
+        std::vector<double> noise(static_cast<std::size_t>(at(1.5)));
+        for (auto& v : noise) v = rng.uniform();
+        const double amp = g * 0.12;
+        add_event(st.drums, at(bar_t), noise.size(), 0.3, [&](double x) {
+          const auto i = static_cast<std::size_t>(x * spec.rate);
+          return amp * std::exp(-x * 2.5) * noise[std::min(i, noise.size() - 1)];
+        });
+      }
+      if (P.bass && P.sustained_bass) {
+        const double f = midi_to_hz(tonic_bass + degree_semitones(key, chord_degree));
+        const double amp = g * 0.4;
+        add_event(st.bass, at(bar_t), at(4 * beat), 0.0, [f, amp, beat](double x) {
+          const double env = std::min(1.0, x * 40.0) * std::min(1.0, (4 * beat - x) * 20.0);
+          return amp * env * (std::sin(kTwoPi * f * x) + 0.2 * std::sin(2 * kTwoPi * f * x));
+        });
+      }
+      if (P.chords) {
+        for (int v = 0; v < (P.octave_chords ? 4 : 3); ++v) {
+          const int semis = v == 3 ? chord_tone_semitones(key, chord_degree, 0) + 12
+                                   : chord_tone_semitones(key, chord_degree, 2 * v);
+          const double f = midi_to_hz(60 + key.tonic + semis);
+          const double pan = (v - 1) * 0.4;
+          const double amp = g * 0.12;
+          add_event(st.chords, at(bar_t), at(4 * beat), pan, [f, beat, amp](double x) {
+            const double env = std::min(1.0, x * 20.0) * std::min(1.0, (4 * beat - x) * 20.0);
+            return amp * env * (std::sin(kTwoPi * f * x) + 0.25 * std::sin(2 * kTwoPi * f * x));
+          });
+        }
+      }
+      if (P.melody > 0) {
+        const int(*mel)[8] = P.melody == 1 ? verse_mel : P.melody == 2 ? chorus_mel : bridge_mel;
+        for (int s = 0; s < 8; ++s) {
+          const int step = mel[cyc][s];
+          if (step < 0) continue;
+          int len = 1;  // held through the rests that follow
+          while (s + len < 8 && mel[cyc][s + len] < 0) ++len;
+          const double dur = len * beat / 2 * 0.9;
+          const double f =
+              midi_to_hz(72 + key.tonic + chord_tone_semitones(key, chord_degree, step));
+          const int kind = P.melody;
+          const double amp = g * (kind == 2 ? 0.22 : 0.15);
+          add_event(
+              st.lead, at(bar_t + s * beat / 2), at(dur), 0.25, [f, amp, kind, dur](double x) {
+                const double env = std::min(1.0, x * 100.0) * std::min(1.0, (dur - x) * 30.0);
+                if (kind == 2)  // bright FM lead, doubled an octave down
+                  return amp * env * std::exp(-x * 2.0) *
+                         (std::sin(kTwoPi * f * x + 0.8 * std::sin(kTwoPi * 2 * f * x)) +
+                          0.5 * std::sin(kTwoPi * f / 2 * x));
+                if (kind == 3)  // slow vibrato flute
+                  return amp * env * std::sin(kTwoPi * f * x + 0.3 * std::sin(kTwoPi * 5 * x));
+                return amp * env * std::exp(-x * 4.0) *
+                       (std::sin(kTwoPi * f * x) + 0.3 * std::sin(kTwoPi * 3 * f * x));
+              });
+        }
+      }
+    }
+    section_t += section.bars * 4 * beat;
+  }
+  return st;
+}
+
 }  // namespace
 
 Audio sine(double freq, double seconds, int rate, int channels, double amp) {
@@ -302,6 +497,7 @@ std::vector<Section> parse_sections(const std::string& text) {
 }
 
 Stems render_stems(const TrackSpec& spec) {
+  if (spec.song) return render_song_stems(spec);
   int total_bars = 0;
   for (const auto& s : spec.sections) total_bars += s.bars;
   const double track_beat = 60.0 / spec.bpm;
@@ -418,6 +614,101 @@ Stems render_stems(const TrackSpec& spec) {
   return st;
 }
 
+std::vector<Section> default_song_sections() {
+  return parse_sections(
+      "intro:4,verse:8,chorus:8,verse:8,chorus:8,bridge:8,chorus:8,chorus:8,outro:4");
+}
+
+Audio applause(double seconds, int rate, std::uint64_t seed) {
+  Audio a;
+  a.rate = rate;
+  a.channels = 2;
+  const auto n = static_cast<std::size_t>(std::llround(seconds * rate));
+  a.samples.assign(2 * n, 0.0f);
+  Rng rng(seed * 7 + 3);
+  auto uni = [&](double lo, double hi) { return lo + (hi - lo) * 0.5 * (rng.uniform() + 1.0); };
+  auto swell = [&](double t) {
+    return std::min({1.0, t / 0.6, std::max(0.0, (seconds - t) / 1.5)});
+  };
+  // A bed of broadband noise (many distant hands) ...
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = 0.05 * swell(static_cast<double>(i) / rate);
+    a.samples[2 * i] += static_cast<float>(e * rng.uniform());
+    a.samples[2 * i + 1] += static_cast<float>(e * rng.uniform());
+  }
+  // ... and about 40 near claps a second at random times, each a 12 ms noise burst.
+  for (double t = uni(0, 0.03); t < seconds; t += uni(0.005, 0.045)) {
+    const auto start = static_cast<std::size_t>(t * rate);
+    const double amp = uni(0.05, 0.25) * swell(t), pan = rng.uniform();
+    const double l = std::sqrt(0.5 * (1 - pan)), r = std::sqrt(0.5 * (1 + pan));
+    double prev = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(0.012 * rate) && start + i < n; ++i) {
+      const double w = rng.uniform(),
+                   v = amp * (w - 0.5 * prev) * std::exp(-static_cast<double>(i) / (0.003 * rate));
+      prev = w;
+      a.samples[2 * (start + i)] += static_cast<float>(v * l);
+      a.samples[2 * (start + i) + 1] += static_cast<float>(v * r);
+    }
+  }
+  return a;
+}
+
+Concert render_concert(const std::vector<TrackSpec>& songs, double gap_seconds, int rate) {
+  Concert c;
+  c.audio.rate = rate;
+  c.audio.channels = 2;
+  audio::Json song_list = audio::Json::array(), gaps = audio::Json::array();
+  auto now = [&] { return static_cast<double>(c.audio.frames()) / rate; };
+  auto append = [&](const Audio& a, double gain) {
+    if (a.channels == 2) {
+      for (float v : a.samples) c.audio.samples.push_back(static_cast<float>(v * gain));
+    } else {
+      for (float v : a.samples) {
+        c.audio.samples.push_back(static_cast<float>(v * gain));
+        c.audio.samples.push_back(static_cast<float>(v * gain));
+      }
+    }
+  };
+  for (std::size_t k = 0; k < songs.size(); ++k) {
+    TrackSpec spec = songs[k];
+    spec.rate = rate;
+    spec.song = true;
+    const double start = now();
+    append(render_track(spec), 1.0);
+    audio::Json t = truth(spec, now() - start);
+    audio::Json secs = audio::Json::array();
+    for (auto sec : t["sections"]) {
+      sec["start"] = audio::round_to(sec["start"].get<double>() + start, 6);
+      sec["end"] = audio::round_to(sec["end"].get<double>() + start, 6);
+      secs.push_back(sec);
+    }
+    song_list.push_back({{"start", audio::round_to(start, 6)},
+                         {"end", audio::round_to(now(), 6)},
+                         {"bpm", spec.bpm},
+                         {"key", spec.key.name()},
+                         {"sections", secs}});
+    // Applause after every song; talk before the next one.
+    const double clap = k + 1 < songs.size() ? gap_seconds / 2 : gap_seconds;
+    double g0 = now();
+    append(applause(clap, rate, spec.seed + k), 1.0);
+    gaps.push_back({{"start", audio::round_to(g0, 6)},
+                    {"end", audio::round_to(now(), 6)},
+                    {"kind", "applause"}});
+    if (k + 1 < songs.size()) {
+      g0 = now();
+      append(babble(gap_seconds / 2, rate, spec.seed + k), 0.7);
+      gaps.push_back({{"start", audio::round_to(g0, 6)},
+                      {"end", audio::round_to(now(), 6)},
+                      {"kind", "talk"}});
+    }
+  }
+  c.truth["schema"] = "synth.concert/1";
+  c.truth["duration"] = audio::round_to(now(), 6);
+  c.truth["songs"] = song_list;
+  c.truth["gaps"] = gaps;
+  return c;
+}
+
 Audio render_track(const TrackSpec& spec) {
   Stems st = render_stems(spec);
   Audio out = st.drums;
@@ -437,6 +728,7 @@ audio::Json truth(const TrackSpec& spec, double duration) {
   j["groove"] = groove_name(spec.groove);
   j["key"] = spec.key.name();
   j["lead_in"] = spec.lead_in;
+  if (spec.song) j["form"] = "song";
   j["duration"] = audio::round_to(duration, 6);
   audio::Json beats = audio::Json::array(), downbeats = audio::Json::array(),
               sections = audio::Json::array(), segments = audio::Json::array();

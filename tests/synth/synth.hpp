@@ -68,6 +68,11 @@ struct TrackSpec {
   double lead_in = 0.0;  // seconds of silence before the first beat
   int rate = 44100;
   std::uint64_t seed = 1;
+  // Song form (synth song): verse, chorus and bridge each get their own chord progression,
+  // melody, drums and level (the chorus loudest and fullest), intro and outro their own
+  // arrangement, and every repeat of a section is sample-identical. Off: the dance-track
+  // arrangement above, unchanged (existing fixtures stay bit-identical).
+  bool song = false;
 };
 
 // Parses "intro:8,drop:16,outro:8"; "drop:16@130" gives a section its own tempo and a third
@@ -82,6 +87,22 @@ struct Stems {
 Stems render_stems(const TrackSpec& spec);
 // The four stems summed (at 0.5 each, so nothing clips).
 Audio render_track(const TrackSpec& spec);
+
+// The default song form: intro, two verse-chorus pairs, a bridge, a double chorus, an outro.
+std::vector<Section> default_song_sections();
+
+// Crowd noise between songs of a concert (stereo): dense hand claps over broadband noise,
+// swelling in and dying away.
+Audio applause(double seconds, int rate = 44100, std::uint64_t seed = 1);
+
+// A concert: songs (song form, each its own tempo and key) separated by applause and talk.
+// Truth: {"schema": "synth.concert/1", "duration", "songs": [{"start", "end", "bpm", "key",
+// "sections": [...]}], "gaps": [{"start", "end", "kind": "applause"|"talk"}]}.
+struct Concert {
+  Audio audio;  // stereo
+  audio::Json truth;
+};
+Concert render_concert(const std::vector<TrackSpec>& songs, double gap_seconds, int rate = 44100);
 
 // The ground truth of a spec: bpm, key, beat and downbeat times, section boundaries; when a
 // section has its own tempo, also "tempo_segments" (start, bpm per section) and each

@@ -7,6 +7,10 @@
 //   synth stems  --bpm 124 --key Am --outdir DIR     (drums/bass/chords/lead .wav)
 //   synth pad    --key Am --seconds 30 -o pad.wav      (no onsets: swelling chords)
 //   synth babble --seconds 30 [--seed 1] -o talk.wav   (speech-like syllables, no beat)
+//   synth song   --bpm 100 --key C [--sections intro:4,verse:8,chorus:8,...] [--truth t.json]
+//                -o song.wav   (verse/chorus/bridge song form: see TrackSpec::song)
+//   synth applause --seconds 10 -o crowd.wav
+//   synth concert --songs 3 [--gap 16] [--truth t.json] -o concert.wav
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -68,7 +72,21 @@ int main(int argc, char** argv) {
   common(babble, true);
   CLI::App* track = app.add_subcommand("track", "A short musical track with known truth");
   CLI::App* stems = app.add_subcommand("stems", "The four stems of a track");
-  for (CLI::App* sub : {track, stems}) {
+  CLI::App* song = app.add_subcommand("song", "A song: intro, verses, choruses, bridge, outro");
+  CLI::App* clap = app.add_subcommand("applause", "Crowd applause (no beat, no pitch)");
+  clap->add_option("--seconds", seconds)->check(CLI::Range(0.0, 36000.0));
+  clap->add_option("--seed", seed);
+  common(clap, true);
+  CLI::App* concert = app.add_subcommand("concert", "Songs separated by applause and talk");
+  int songs = 3;
+  double gap = 16;
+  concert->add_option("--songs", songs)->check(CLI::Range(1, 50));
+  concert->add_option("--gap", gap, "Seconds between songs (half applause, half talk)")
+      ->check(CLI::Range(2.0, 600.0));
+  concert->add_option("--seed", seed);
+  concert->add_option("--truth", truth_path, "Write the ground truth JSON here");
+  common(concert, true);
+  for (CLI::App* sub : {track, stems, song}) {
     sub->add_option("--bpm", bpm)->check(CLI::Range(40.0, 300.0));
     sub->add_option("--key", key, "e.g. Am, C, F#m");
     sub->add_option("--groove", groove, "four-on-the-floor, breakbeat or half-time");
@@ -80,6 +98,7 @@ int main(int argc, char** argv) {
     sub->add_option("--truth", truth_path, "Write the ground truth JSON here");
   }
   common(track, true);
+  common(song, true);
   common(stems, false);
   stems->add_option("--outdir", outdir, "Directory for drums.wav, bass.wav, chords.wav, lead.wav")
       ->required();
@@ -127,6 +146,37 @@ int main(int argc, char** argv) {
       auto a = synth::render_track(spec);
       write_audio(a, out, bits);
       write_truth(spec, static_cast<double>(a.frames()) / a.rate);
+    } else if (song->parsed()) {
+      auto spec = spec_from_options();
+      spec.song = true;
+      if (sections.empty()) spec.sections = synth::default_song_sections();
+      auto a = synth::render_track(spec);
+      write_audio(a, out, bits);
+      write_truth(spec, static_cast<double>(a.frames()) / a.rate);
+    } else if (clap->parsed()) {
+      write_audio(synth::applause(seconds, rate, seed), out, bits);
+    } else if (concert->parsed()) {
+      // Each song its own tempo and key, chosen deterministically from the seed.
+      static const double tempos[] = {96, 128, 84, 140, 112, 72, 150, 104};
+      static const char* keys[] = {"C", "Am", "G", "Em", "D", "F#m", "Bb", "Cm"};
+      std::vector<synth::TrackSpec> specs;
+      for (int k = 0; k < songs; ++k) {
+        synth::TrackSpec s;
+        const auto i = static_cast<std::size_t>((static_cast<std::uint64_t>(k) + seed) % 8);
+        s.bpm = tempos[i];
+        s.key = synth::parse_key(keys[i]);
+        s.song = true;
+        s.sections = synth::default_song_sections();
+        s.seed = seed + static_cast<std::uint64_t>(k);
+        specs.push_back(s);
+      }
+      const synth::Concert c = synth::render_concert(specs, gap, rate);
+      write_audio(c.audio, out, bits);
+      if (!truth_path.empty()) {
+        std::ofstream f(truth_path);
+        f << c.truth.dump(2) << '\n';
+        if (!f) throw audio::Error(audio::Exit::cant_create, truth_path, "cannot write");
+      }
     } else if (stems->parsed()) {
       auto spec = spec_from_options();
       std::filesystem::create_directories(outdir);

@@ -1,0 +1,101 @@
+// Song structure: sections with boundaries on bar lines and labels (intro, verse, chorus,
+// bridge, breakdown, climax, outro), from beat-synchronous features.
+//
+// 1. Features per bar (the energy curve's bar grid from beats and downbeats): the mean
+//    chroma of the onset features over the bar's beats (unit length: which notes sound) and
+//    the mean timbre coefficients c0..c12 (z-scored over the song: how loud, bright, dense).
+//    Beat-synchronous averaging makes a section played at any tempo the same sequence, and
+//    a whole bar hides the pattern inside it (kick on 1, snare on 2).
+// 2. Self-similarity S(i, j) = 0.5 chroma cosine + 0.5 (1 + timbre cosine) / 2, in 0..1.
+// 3. Novelty per bar line, the mean of two curves each scaled to its maximum:
+//    - Foote's checkerboard kernel (Gaussian-tapered, kernel_bars bars each side) along the
+//      diagonal of a timbre-only S (chords change bar by bar inside a section, so harmony
+//      would blur it): high where what plays changes;
+//    - Serra et al.'s structure features (repetition_novelty, no delay embedding: one would
+//      move the peak a bar early): high where the lag at which bars recur changes, e.g. from
+//      a verse to a chorus that is as loud and as dense.
+//    Memory is the song's bars squared (a 6-minute song at 120 BPM: 180 bars, 130 KB);
+//    concerts are split into songs first (song_split.hpp).
+// 4. Boundaries: peaks of the bar-line novelty that are local maxima over +-2 bars and reach
+//    `threshold` x the song's highest, strongest first, at least min_section_bars apart.
+//    They lie on downbeats by construction.
+// 5. Labels: sections are grouped by their diagonal similarity (bar k of one against bar k
+//    of the other, best over shifts of up to one bar): a group is sections whose similarity
+//    reaches `group_similarity` and whose energies are within `group_energy` (an intro that
+//    plays the verse's chords without drums is not a verse). The chorus is the repeated group with
+//    the highest loudness (mean energy, plus a little for each extra repeat); other repeated groups
+//    are verses; unrepeated sections are the intro (first), the outro (last), a breakdown (much
+//    quieter than the chorus, no drums) or a bridge. The loudest chorus, when clearly (> 0.08
+//    energy) louder than the other choruses, is the climax. A section followed by its own
+//    repeat becomes one section (a chord cycle played twice).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "libaudio/energy.hpp"
+#include "libaudio/json_out.hpp"
+#include "libaudio/onset.hpp"
+#include "libaudio/rhythm.hpp"
+#include "libaudio/timbre.hpp"
+
+namespace audio {
+
+struct StructureOptions {
+  int kernel_bars = 4;            // checkerboard half-width
+  double threshold = 0.3;         // of the highest bar-line novelty
+  int min_section_bars = 4;       // shortest section
+  double group_similarity = 0.8;  // diagonal similarity that makes two sections repeats
+  double group_energy = 0.15;     // ... when their mean energies are this close
+};
+
+struct StructureSection {
+  std::string label;
+  double start = 0, end = 0;    // seconds, on bar lines
+  int first_bar = 0, bars = 0;  // in the energy curve's grid
+  int group = 0;                // sections with the same group repeat each other
+  int repeats = 1;              // how many sections the group has
+  double repetition = 0;        // best diagonal similarity to another section, 0..1
+  double energy = 0;            // mean bar energy, 0..1
+  double novelty = 0;           // of the boundary at its start, 0..1 (1 for the first)
+};
+
+struct Structure {
+  std::vector<double> bar_starts;   // bar lines (grid), size bars + 1
+  std::vector<double> bar_energy;   // per bar, 0..1
+  std::vector<double> bar_novelty;  // per bar line, 0..1 of the song's highest
+  std::vector<StructureSection> sections;
+};
+
+// Per-beat features and the self-similarity matrix (row-major n x n), exposed for tests.
+struct BeatFeatures {
+  std::vector<double> times;  // beat starts; beat i spans [times[i], times[i + 1])
+  std::vector<std::array<float, 12>> chroma;
+  std::vector<std::array<float, kTimbreCoefficients>> timbre;
+};
+BeatFeatures beat_features(const OnsetFeatures& onsets, const TimbreFeatures& timbre,
+                           const std::vector<double>& beats, double end_time);
+// S = chroma_weight x chroma cosine + (1 - chroma_weight) x (1 + timbre cosine) / 2.
+std::vector<float> self_similarity(const BeatFeatures& f, double chroma_weight = 0.5);
+// Foote novelty per beat (not normalised) of an n x n matrix, kernel half-width `half` beats.
+std::vector<double> checkerboard_novelty(const std::vector<float>& ssm, std::size_t n, int half);
+
+// Serra et al.'s structure-feature novelty: delay-embedded (embed elements) similarity,
+// mutual nearest neighbours -> recurrence plot -> circular lag matrix, smoothed along time
+// (Gaussian, sigma `smooth` elements); novelty[i] = squared distance of rows i and i - 1.
+std::vector<double> repetition_novelty(const std::vector<float>& ssm, std::size_t n, int embed,
+                                       int smooth);
+
+// Groups and labels sections given their boundaries: used by analyze_structure, and by
+// tests with known boundaries. `sections` need start/end/first_bar/bars/energy filled in.
+void label_sections(std::vector<StructureSection>& sections, const std::vector<float>& ssm,
+                    const std::vector<double>& beat_times, const StructureOptions& options = {});
+
+Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& timbre,
+                            const Rhythm& rhythm, const EnergyCurve& energy,
+                            const StructureOptions& options = {});
+
+// [{"label", "start", "end", "bars", "group", "repeats", "repetition", "energy"}, ...]
+Json sections_json(const std::vector<StructureSection>& sections);
+
+}  // namespace audio

@@ -1,0 +1,412 @@
+#include "libaudio/structure.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace audio {
+namespace {
+
+std::size_t clamp_index(double x, std::size_t n) {
+  if (!(x > 0)) return 0;
+  return std::min(n, static_cast<std::size_t>(x));
+}
+
+// Index of the beat whose start is nearest t.
+std::size_t nearest_beat(const std::vector<double>& times, double t) {
+  const auto it = std::lower_bound(times.begin(), times.end(), t);
+  if (it == times.begin()) return 0;
+  if (it == times.end()) return times.size() - 1;
+  const auto i = static_cast<std::size_t>(it - times.begin());
+  return t - times[i - 1] < times[i] - t ? i - 1 : i;
+}
+
+// Mean similarity of beat k of one section with beat k (+ shift) of the other.
+double diagonal_similarity(const std::vector<float>& ssm, std::size_t n, std::size_t p0,
+                           std::size_t p1, std::size_t q0, std::size_t q1, int max_shift) {
+  const std::size_t len = std::min(p1 - p0, q1 - q0);
+  if (len == 0) return 0;
+  double best = 0;
+  for (int s = -max_shift; s <= max_shift; ++s) {
+    double sum = 0;
+    std::size_t count = 0;
+    for (std::size_t k = 0; k < len; ++k) {
+      const long q = static_cast<long>(q0 + k) + s;
+      if (q < 0 || q >= static_cast<long>(n)) continue;
+      sum += ssm[(p0 + k) * n + static_cast<std::size_t>(q)];
+      ++count;
+    }
+    if (count > len / 2) best = std::max(best, sum / double(count));
+  }
+  return best;
+}
+
+}  // namespace
+
+BeatFeatures beat_features(const OnsetFeatures& onsets, const TimbreFeatures& timbre,
+                           const std::vector<double>& beats, double end_time) {
+  BeatFeatures f;
+  if (beats.empty()) return f;
+  f.times = beats;
+  const double last = beats.size() >= 2 ? beats.back() - beats[beats.size() - 2] : 0.5;
+  const double close = std::min(end_time, beats.back() + last);
+  const std::size_t n = beats.size();
+  f.chroma.resize(n);
+  f.timbre.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t0 = beats[i], t1 = i + 1 < n ? beats[i + 1] : std::max(close, t0 + 0.05);
+    std::array<double, 12> c{};
+    std::size_t a = clamp_index(std::ceil(onsets.frame_at(t0)), onsets.frames());
+    std::size_t b = clamp_index(std::ceil(onsets.frame_at(t1)), onsets.frames());
+    for (std::size_t k = a; k < b; ++k)
+      for (int p = 0; p < 12; ++p) c[p] += onsets.chroma[k][p];
+    double norm = 0;
+    for (double v : c) norm += v * v;
+    norm = std::sqrt(norm);
+    for (int p = 0; p < 12; ++p) f.chroma[i][p] = norm > 1e-9 ? float(c[p] / norm) : 0.0f;
+
+    std::array<double, kTimbreCoefficients> m{};
+    a = clamp_index(std::ceil(timbre.frame_at(t0)), timbre.frames());
+    b = clamp_index(std::ceil(timbre.frame_at(t1)), timbre.frames());
+    if (a >= b && timbre.frames() > 0) {  // a beat shorter than a timbre frame
+      a = std::min(a, timbre.frames() - 1);
+      b = a + 1;
+    }
+    for (std::size_t k = a; k < b; ++k)
+      for (int p = 0; p < kTimbreCoefficients; ++p) m[p] += timbre.coefficients[k][p];
+    for (int p = 0; p < kTimbreCoefficients; ++p)
+      f.timbre[i][p] = b > a ? float(m[p] / double(b - a)) : 0.0f;
+  }
+  // z-score each coefficient over the song: what matters is how a beat differs from the rest.
+  for (int p = 0; p < kTimbreCoefficients; ++p) {
+    double mean = 0, var = 0;
+    for (const auto& t : f.timbre) mean += t[p];
+    mean /= double(n);
+    for (const auto& t : f.timbre) var += (t[p] - mean) * (t[p] - mean);
+    const double sd = std::sqrt(var / double(n)) + 1e-6;
+    for (auto& t : f.timbre) t[p] = float((t[p] - mean) / sd);
+  }
+  return f;
+}
+
+std::vector<float> self_similarity(const BeatFeatures& f, double chroma_weight) {
+  const std::size_t n = f.chroma.size();
+  std::vector<float> s(n * n);
+  std::vector<double> tnorm(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = 0;
+    for (float x : f.timbre[i]) v += double(x) * x;
+    tnorm[i] = std::sqrt(v) + 1e-9;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i; j < n; ++j) {
+      double c = 0, t = 0;
+      for (int p = 0; p < 12; ++p) c += double(f.chroma[i][p]) * f.chroma[j][p];
+      for (int p = 0; p < kTimbreCoefficients; ++p) t += double(f.timbre[i][p]) * f.timbre[j][p];
+      const double v =
+          chroma_weight * c + (1 - chroma_weight) * 0.5 * (1 + t / (tnorm[i] * tnorm[j]));
+      s[i * n + j] = s[j * n + i] = float(v);
+    }
+  }
+  return s;
+}
+
+std::vector<double> checkerboard_novelty(const std::vector<float>& ssm, std::size_t n, int half) {
+  std::vector<double> out(n, 0.0);
+  if (half < 1) return out;
+  const double sigma = 0.5 * half;
+  std::vector<double> g(static_cast<std::size_t>(2 * half));
+  for (int a = -half; a < half; ++a)
+    g[static_cast<std::size_t>(a + half)] = std::exp(-0.5 * std::pow((a + 0.5) / sigma, 2));
+  double full = 0;
+  for (double a : g)
+    for (double b : g) full += a * b;
+  full /= 2;  // the same-side half
+  for (std::size_t i = 0; i < n; ++i) {
+    double sum = 0, weight_pos = 0, weight_neg = 0;
+    for (int a = -half; a < half; ++a) {
+      const long r = static_cast<long>(i) + a;
+      if (r < 0 || r >= static_cast<long>(n)) continue;
+      for (int b = -half; b < half; ++b) {
+        const long c = static_cast<long>(i) + b;
+        if (c < 0 || c >= static_cast<long>(n)) continue;
+        const double w =
+            g[static_cast<std::size_t>(a + half)] * g[static_cast<std::size_t>(b + half)];
+        const bool same = (a < 0) == (b < 0);
+        const double v = ssm[static_cast<std::size_t>(r) * n + static_cast<std::size_t>(c)];
+        sum += same ? w * v : -w * v;
+        (same ? weight_pos : weight_neg) += w;
+      }
+    }
+    // Normalised by the whole kernel, so that near the ends, where part of it falls outside,
+    // the novelty fades instead of being made of a bar or two.
+    (void)weight_neg;
+    (void)weight_pos;
+    out[i] = std::max(0.0, sum / full);
+  }
+  return out;
+}
+
+void label_sections(std::vector<StructureSection>& secs, const std::vector<float>& ssm,
+                    const std::vector<double>& beat_times, const StructureOptions& options) {
+  const std::size_t m = secs.size(), n = beat_times.size();
+  if (m == 0) return;
+  std::vector<std::size_t> b0(m), b1(m);
+  for (std::size_t k = 0; k < m; ++k) {
+    b0[k] = n ? nearest_beat(beat_times, secs[k].start) : 0;
+    b1[k] = n ? nearest_beat(beat_times, secs[k].end) : 0;
+    if (n && secs[k].end >= beat_times.back()) b1[k] = n;
+    b1[k] = std::max(b1[k], b0[k]);
+  }
+  // Similarity of every pair, then groups (union-find over pairs that repeat each other).
+  std::vector<double> sim(m * m, 0.0);
+  for (std::size_t a = 0; a < m; ++a)
+    for (std::size_t b = a + 1; b < m; ++b)
+      sim[a * m + b] = sim[b * m + a] = diagonal_similarity(ssm, n, b0[a], b1[a], b0[b], b1[b], 1);
+  std::vector<std::size_t> parent(m);
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (std::size_t a = 0; a < m; ++a)
+    for (std::size_t b = a + 1; b < m; ++b)
+      if (sim[a * m + b] >= options.group_similarity &&
+          std::fabs(secs[a].energy - secs[b].energy) <= options.group_energy)
+        parent[find(b)] = find(a);
+  // Group numbers in order of first appearance.
+  std::vector<int> number(m, -1);
+  int groups = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    const std::size_t r = find(k);
+    if (number[r] < 0) number[r] = groups++;
+    secs[k].group = number[r];
+  }
+  std::vector<int> count(static_cast<std::size_t>(groups), 0);
+  std::vector<double> energy(static_cast<std::size_t>(groups), 0.0);
+  for (const auto& s : secs) {
+    ++count[static_cast<std::size_t>(s.group)];
+    energy[static_cast<std::size_t>(s.group)] += s.energy;
+  }
+  for (int g = 0; g < groups; ++g)
+    energy[static_cast<std::size_t>(g)] /= count[static_cast<std::size_t>(g)];
+  for (std::size_t k = 0; k < m; ++k) {
+    secs[k].repeats = count[static_cast<std::size_t>(secs[k].group)];
+    double best = 0;
+    for (std::size_t j = 0; j < m; ++j)
+      if (j != k) best = std::max(best, sim[k * m + j]);
+    secs[k].repetition = best;
+  }
+  // The chorus: the loud, repeated group.
+  int chorus = -1;
+  double chorus_score = -1;
+  for (int g = 0; g < groups; ++g) {
+    const auto gi = static_cast<std::size_t>(g);
+    if (count[gi] < 2) continue;
+    const double score = energy[gi] + 0.05 * (count[gi] - 2);
+    if (score > chorus_score) {
+      chorus_score = score;
+      chorus = g;
+    }
+  }
+  if (chorus < 0 && m >= 3) {  // nothing repeats: the loudest inner section stands in
+    std::size_t best = 1;
+    for (std::size_t k = 1; k + 1 < m; ++k)
+      if (secs[k].energy > secs[best].energy) best = k;
+    chorus = secs[best].group;
+  }
+  const double chorus_energy = chorus >= 0 ? energy[static_cast<std::size_t>(chorus)] : 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    StructureSection& s = secs[k];
+    if (s.group == chorus) {
+      s.label = "chorus";
+    } else if (s.repeats >= 2) {
+      s.label = "verse";
+    } else if (k == 0 && m > 1) {
+      s.label = "intro";
+    } else if (k + 1 == m && m > 1) {
+      s.label = "outro";
+    } else if (chorus >= 0 && s.energy < 0.5 * chorus_energy) {
+      s.label = "breakdown";
+    } else {
+      s.label = chorus >= 0 ? "bridge" : "verse";
+    }
+  }
+  // A clearly loudest chorus is the climax.
+  if (chorus >= 0 && count[static_cast<std::size_t>(chorus)] >= 2) {
+    std::size_t top = m;
+    double others = 0;
+    for (std::size_t k = 0; k < m; ++k)
+      if (secs[k].group == chorus && (top == m || secs[k].energy > secs[top].energy)) top = k;
+    for (std::size_t k = 0; k < m; ++k)
+      if (secs[k].group == chorus && k != top) others = std::max(others, secs[k].energy);
+    if (secs[top].energy > others + 0.08) secs[top].label = "climax";
+  }
+}
+
+std::vector<double> repetition_novelty(const std::vector<float>& ssm, std::size_t n, int embed,
+                                       int smooth) {
+  std::vector<double> out(n, 0.0);
+  if (n < 4) return out;
+  // Delay-embedded similarity: a bar and the next embed - 1 bars against another such run.
+  std::vector<float> e(n * n, 0.0f);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      double sum = 0;
+      int count = 0;
+      for (int k = 0; k < embed && i + k < n && j + k < n; ++k, ++count)
+        sum += ssm[(i + k) * n + j + k];
+      e[i * n + j] = float(sum / std::max(1, count));
+    }
+  // Mutual nearest neighbours (away from the diagonal): the recurrence plot.
+  const std::size_t kappa = std::max<std::size_t>(2, n / 10);
+  std::vector<float> row_cut(n), col_cut(n), tmp;
+  for (std::size_t i = 0; i < n; ++i) {
+    tmp.clear();
+    for (std::size_t j = 0; j < n; ++j)
+      if ((i > j ? i - j : j - i) >= 2) tmp.push_back(e[i * n + j]);
+    if (tmp.size() < kappa) {
+      row_cut[i] = 2;
+      continue;
+    }
+    std::nth_element(tmp.begin(), tmp.begin() + long(kappa - 1), tmp.end(), std::greater<>());
+    row_cut[i] = tmp[kappa - 1];
+  }
+  col_cut = row_cut;  // e is symmetric
+  // Lag matrix (circular), smoothed along time, and the distance between neighbours.
+  std::vector<float> lag(n * n, 0.0f);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t l = 1; l < n; ++l) {
+      const std::size_t j = (i + l) % n;
+      const float v = e[i * n + j];
+      if ((i > j ? i - j : j - i) >= 2 && v >= row_cut[i] && v >= col_cut[j] && v > 0.6f)
+        lag[i * n + l] = 1.0f;
+    }
+  std::vector<double> g;
+  for (int k = -2 * smooth; k <= 2 * smooth; ++k)
+    g.push_back(std::exp(-0.5 * k * k / double(smooth * smooth)));
+  std::vector<float> p(n * n, 0.0f);
+  for (std::size_t i = 0; i < n; ++i)
+    for (int k = -2 * smooth; k <= 2 * smooth; ++k) {
+      const long r = long(i) + k;
+      if (r < 0 || r >= long(n)) continue;
+      const double w = g[static_cast<std::size_t>(k + 2 * smooth)];
+      for (std::size_t l = 0; l < n; ++l) p[i * n + l] += float(w * lag[std::size_t(r) * n + l]);
+    }
+  for (std::size_t i = 1; i < n; ++i) {
+    double d = 0;
+    for (std::size_t l = 0; l < n; ++l) {
+      const double x = p[i * n + l] - p[(i - 1) * n + l];
+      d += x * x;
+    }
+    out[i] = d;
+  }
+  return out;
+}
+
+Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& timbre,
+                            const Rhythm& rhythm, const EnergyCurve& energy,
+                            const StructureOptions& options) {
+  (void)rhythm;
+  Structure st;
+  const BarGrid& grid = energy.grid;
+  st.bar_starts = grid.starts;
+  for (const EnergyBar& b : energy.bars) st.bar_energy.push_back(b.energy);
+  const std::size_t bars = grid.bars();
+  if (bars == 0) return st;
+  st.bar_novelty.assign(bars + 1, 0.0);
+
+  const double end_time = onsets.time(double(onsets.frames()));
+  // Bar-synchronous features: the beats of a bar averaged, so a bar played at any tempo
+  // is one vector, and the pattern inside a bar (kick on 1, snare on 2) does not count.
+  const std::vector<double> bar_times(grid.starts.begin(), grid.starts.end() - 1);
+  const BeatFeatures bf = beat_features(onsets, timbre, bar_times, end_time);
+  const std::size_t n = bf.times.size();
+  const std::vector<float> ssm = self_similarity(bf, 0.5);
+  // The chords change inside a section (bar by bar), so harmony would blur the checkerboard:
+  // it sees timbre (what plays, how loud); repetition (below and in the labels) sees both.
+  std::vector<double> cb = checkerboard_novelty(self_similarity(bf, 0.0), n, options.kernel_bars);
+  std::vector<double> rep = repetition_novelty(ssm, n, 1, 1);
+  auto normalise = [&](std::vector<double>& v) {
+    double top = 0;
+    for (std::size_t k = 1; k < v.size(); ++k) top = std::max(top, v[k]);
+    for (double& x : v) x = top > 0 ? x / top : 0;
+  };
+  normalise(cb);
+  normalise(rep);
+  for (std::size_t k = 1; k < bars; ++k) st.bar_novelty[k] = 0.5 * cb[k] + 0.5 * rep[k];
+  normalise(st.bar_novelty);
+  st.bar_novelty[0] = 1;
+
+  // Peaks, strongest first, kept apart by min_section_bars (also from the ends).
+  std::vector<std::size_t> cand;
+  for (std::size_t k = 1; k < bars; ++k) {
+    const double v = st.bar_novelty[k];
+    if (v < options.threshold) continue;
+    bool peak = true;
+    for (std::size_t j = k > 2 ? k - 2 : 1; j <= std::min(bars - 1, k + 2); ++j)
+      if (j != k && (st.bar_novelty[j] > v || (st.bar_novelty[j] == v && j < k))) peak = false;
+    if (peak) cand.push_back(k);
+  }
+  std::sort(cand.begin(), cand.end(), [&](std::size_t a, std::size_t b) {
+    return st.bar_novelty[a] != st.bar_novelty[b] ? st.bar_novelty[a] > st.bar_novelty[b] : a < b;
+  });
+  std::vector<std::size_t> cuts{0, bars};
+  const auto gap = static_cast<std::size_t>(std::max(1, options.min_section_bars));
+  for (std::size_t k : cand) {
+    bool ok = true;
+    for (std::size_t c : cuts)
+      if ((k > c ? k - c : c - k) < gap) ok = false;
+    if (ok) cuts.push_back(k);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
+    StructureSection s;
+    s.first_bar = static_cast<int>(cuts[c]);
+    s.bars = static_cast<int>(cuts[c + 1] - cuts[c]);
+    s.start = grid.starts[cuts[c]];
+    s.end = grid.starts[cuts[c + 1]];
+    double e = 0;
+    for (std::size_t b = cuts[c]; b < cuts[c + 1]; ++b) e += st.bar_energy[b];
+    s.energy = e / s.bars;
+    s.novelty = st.bar_novelty[cuts[c]];
+    st.sections.push_back(s);
+  }
+  label_sections(st.sections, ssm, bf.times, options);
+  // A section followed by its own repeat is one section (a chord cycle played twice).
+  std::vector<StructureSection> merged;
+  for (const StructureSection& s : st.sections) {
+    if (!merged.empty() && merged.back().group == s.group && merged.back().label == s.label) {
+      StructureSection& m = merged.back();
+      m.energy = (m.energy * m.bars + s.energy * s.bars) / (m.bars + s.bars);
+      m.bars += s.bars;
+      m.end = s.end;
+      continue;
+    }
+    merged.push_back(s);
+  }
+  if (merged.size() != st.sections.size()) {
+    st.sections = merged;
+    label_sections(st.sections, ssm, bf.times, options);
+  }
+  return st;
+}
+
+Json sections_json(const std::vector<StructureSection>& sections) {
+  Json a = Json::array();
+  for (const auto& s : sections) {
+    Json j;
+    j["label"] = s.label;
+    j["start"] = round_seconds(s.start);
+    j["end"] = round_seconds(s.end);
+    j["bars"] = s.bars;
+    j["group"] = s.group;
+    j["repeats"] = s.repeats;
+    j["repetition"] = round_to(s.repetition, 3);
+    j["energy"] = round_to(s.energy, 3);
+    a.push_back(j);
+  }
+  return a;
+}
+
+}  // namespace audio

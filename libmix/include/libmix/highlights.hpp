@@ -1,0 +1,42 @@
+// clip-highlights' whole job for one input: analyse the music (song_analysis.hpp), pick clips
+// (clip_picker.hpp), cut them (clip_cutter.hpp), take thumbnails (thumbnails.hpp) and build
+// the "clips.manifest/1" document (see clip-highlights(1) for every field), with every path
+// relative to the output directory.
+//
+// Files go to DIR/clips/ and DIR/thumbs/ (created as needed), each written atomically; if
+// the run fails, the files it already made are removed again, so a failed run leaves no
+// half set behind. The manifest itself is written by the caller (write_manifest).
+//
+// Errors (audio::Error): a missing/unreadable input 66; no audio stream, undecodable data,
+// silence (digital silence or nothing above -60 dBFS), or audio shorter than every asked
+// length 65; an output directory that cannot be made 73.
+#pragma once
+
+#include <string>
+
+#include "libaudio/json_out.hpp"
+#include "libaudio/song_analysis.hpp"
+#include "libmix/clip_cutter.hpp"
+#include "libmix/clip_picker.hpp"
+
+namespace mix {
+
+inline constexpr const char* kClipsManifestSchema = "clips.manifest/1";
+
+struct HighlightOptions {
+  ClipRequest clips;
+  CutOptions cut;
+  std::string outdir;
+  std::string audio_format = "input";  // "input" | "mp3": audio-only inputs' clip format
+  bool thumbnails = true;
+  int thumbnail_width = 640;
+  audio::SongAnalysisOptions analysis;
+};
+
+// Runs everything for `input` (a path, "-" for stdin) and returns the manifest.
+audio::Json make_highlights(const std::string& input, const HighlightOptions& options);
+
+// Writes the manifest to DIR/manifest.json atomically (pretty-printed, newline-terminated).
+void write_manifest(const audio::Json& manifest, const std::string& outdir);
+
+}  // namespace mix

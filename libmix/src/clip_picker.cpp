@@ -1,0 +1,273 @@
+#include "libmix/clip_picker.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "libaudio/error.hpp"
+
+namespace mix {
+namespace {
+
+struct Candidate {
+  Clip clip;
+  std::size_t first_bar = 0, last_bar = 0;  // [first, last)
+};
+
+// The section index holding time t (bar-level), or -1.
+int section_at(const audio::Structure& st, double t) {
+  for (std::size_t k = 0; k < st.sections.size(); ++k)
+    if (st.sections[k].start <= t + 1e-6 && t < st.sections[k].end - 1e-6) return int(k);
+  return -1;
+}
+
+double bar_weight(const audio::Structure& st, int sec, const std::string& chorus_label) {
+  (void)chorus_label;
+  if (sec < 0) return 0;
+  const audio::StructureSection& s = st.sections[static_cast<std::size_t>(sec)];
+  if (s.label == "chorus" || s.label == "climax") return s.repetition;
+  if (s.repeats >= 2) return 0.5 * s.repetition;
+  return 0;
+}
+
+// Scores [start, end) of song `si` (bars [b0, b1) of its grid; b1 == b0 when off-grid).
+Clip score_clip(const std::vector<audio::SongAnalysis>& songs, const audio::SongSplit& split,
+                std::size_t si, double start, double end, std::size_t b0, std::size_t b1) {
+  const audio::SongAnalysis& song = songs[si];
+  const audio::Structure& st = song.structure;
+  Clip c;
+  c.start = start;
+  c.end = end;
+  c.song = int(si);
+  c.bars = int(b1 - b0);
+  double top = 0;
+  for (double e : st.bar_energy) top = std::max(top, e);
+  // Per bar (or per second off the grid): section, weight, energy.
+  std::vector<int> secs;
+  double rep = 0, energy = 0;
+  std::size_t count = 0;
+  auto visit = [&](double t0, double t1, double e) {
+    const int s = section_at(st, 0.5 * (t0 + t1));
+    secs.push_back(s);
+    rep += bar_weight(st, s, "chorus");
+    energy += e;
+    ++count;
+  };
+  if (b1 > b0) {
+    for (std::size_t b = b0; b < b1; ++b)
+      visit(st.bar_starts[b], st.bar_starts[b + 1],
+            b < st.bar_energy.size() ? st.bar_energy[b] : 0);
+  } else {
+    for (double t = start; t < end; t += 1.0) {
+      double e = 0;
+      for (std::size_t b = 0; b + 1 < st.bar_starts.size(); ++b)
+        if (st.bar_starts[b] <= t && t < st.bar_starts[b + 1]) e = st.bar_energy[b];
+      visit(t, std::min(end, t + 1.0), e);
+    }
+  }
+  if (count == 0) return c;
+  c.score.repetition = rep / double(count);
+  c.score.energy = top > 0 ? energy / double(count) / top : 0;
+  // The dominant section and how much of the clip it holds.
+  int dominant = -1;
+  std::size_t most = 0;
+  for (int s : secs) {
+    const auto n = static_cast<std::size_t>(std::count(secs.begin(), secs.end(), s));
+    if (n > most) {
+      most = n;
+      dominant = s;
+    }
+  }
+  c.type = dominant >= 0 ? st.sections[static_cast<std::size_t>(dominant)].label : "music";
+  double on_boundary = 0;
+  const double bar = st.bar_starts.size() >= 2 ? (st.bar_starts.back() - st.bar_starts.front()) /
+                                                     double(st.bar_starts.size() - 1)
+                                               : 2.0;
+  for (const audio::StructureSection& s : st.sections) {
+    const double d = std::fabs(s.start - start);
+    if (d < 0.05 * bar)
+      on_boundary = std::max(on_boundary, 1.0);
+    else if (d < 1.05 * bar)
+      on_boundary = std::max(on_boundary, 0.5);
+  }
+  c.score.position = 0.5 * on_boundary + 0.5 * double(most) / double(count);
+  // Penalties from the split's windows.
+  std::size_t crowd = 0, talk = 0, windows = 0;
+  for (auto w = static_cast<std::size_t>(std::max(0.0, start / split.window_hop));
+       w < split.windows.size() && w * split.window_hop < end; ++w) {
+    ++windows;
+    if (split.windows[w] == "applause") ++crowd;
+    if (split.windows[w] == "talk" || split.windows[w] == "silence") ++talk;
+  }
+  if (windows) {
+    c.score.crowd = double(crowd) / double(windows);
+    c.score.talk = double(talk) / double(windows);
+  }
+  c.score.total = 0.45 * c.score.repetition + 0.3 * c.score.energy + 0.25 * c.score.position -
+                  c.score.crowd - c.score.talk;
+  return c;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+}  // namespace
+
+ClipPlan pick_clips(const std::vector<audio::SongAnalysis>& songs, const audio::SongSplit& split,
+                    const ClipRequest& request) {
+  ClipPlan plan;
+  double longest = 0;
+  for (const auto& s : songs) longest = std::max(longest, s.end - s.start);
+  for (double length : request.lengths) {
+    std::vector<Candidate> cands;
+    for (std::size_t si = 0; si < songs.size(); ++si) {
+      const audio::Structure& st = songs[si].structure;
+      const std::size_t bars = st.bar_starts.size() >= 2 ? st.bar_starts.size() - 1 : 0;
+      if (bars == 0) continue;
+      // The typical bar (the median: the last bar may be cut short by the end).
+      std::vector<double> lengths;
+      for (std::size_t b = 0; b < bars; ++b)
+        lengths.push_back(st.bar_starts[b + 1] - st.bar_starts[b]);
+      std::nth_element(lengths.begin(), lengths.begin() + long(bars / 2), lengths.end());
+      const double bar = lengths[bars / 2];
+      // Nearest bar count, ties to the shorter (within 2 % of a bar: the grid jitters by a
+      // frame or so).
+      const auto n = static_cast<std::size_t>(std::max(1.0, std::ceil(length / bar - 0.52)));
+      for (std::size_t b = 0; b + n <= bars; ++b) {
+        Candidate c;
+        c.clip = score_clip(songs, split, si, st.bar_starts[b], st.bar_starts[b + n], b, b + n);
+        c.first_bar = b;
+        c.last_bar = b + n;
+        cands.push_back(c);
+      }
+    }
+    if (cands.empty()) {
+      plan.unmet.push_back(
+          {length, songs.empty() ? "no music found"
+                                 : "longer than the longest song (" + seconds_text(longest) + ")"});
+      continue;
+    }
+    std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+      return a.clip.score.total > b.clip.score.total;
+    });
+    std::vector<Clip> taken;
+    for (const Candidate& c : cands) {
+      if (int(taken.size()) >= request.per_length) break;
+      bool overlaps = false;
+      for (const Clip& t : taken)
+        if (c.clip.start < t.end - 1e-6 && t.start < c.clip.end - 1e-6) overlaps = true;
+      if (overlaps) continue;
+      Clip clip = c.clip;
+      clip.kind = "highlight";
+      clip.length_asked = length;
+      taken.push_back(clip);
+    }
+    if (int(taken.size()) < request.per_length)
+      plan.unmet.push_back({length, "only " + std::to_string(taken.size()) + " of " +
+                                        std::to_string(request.per_length) +
+                                        " non-overlapping clips fit"});
+    plan.clips.insert(plan.clips.end(), taken.begin(), taken.end());
+  }
+  if (request.user) {
+    auto [a, b] = *request.user;
+    const double mid = 0.5 * (a + b);
+    std::size_t si = 0;
+    double best = 1e300;
+    for (std::size_t k = 0; k < songs.size(); ++k) {
+      const double d = mid < songs[k].start ? songs[k].start - mid
+                       : mid > songs[k].end ? mid - songs[k].end
+                                            : 0;
+      if (d < best) {
+        best = d;
+        si = k;
+      }
+    }
+    std::size_t b0 = 0, b1 = 0;
+    if (!songs.empty() && songs[si].structure.bar_starts.size() >= 2) {
+      const auto& bs = songs[si].structure.bar_starts;
+      auto nearest = [&](double t) {
+        std::size_t k = 0;
+        for (std::size_t j = 1; j < bs.size(); ++j)
+          if (std::fabs(bs[j] - t) < std::fabs(bs[k] - t)) k = j;
+        return k;
+      };
+      b0 = nearest(a);
+      b1 = std::max(nearest(b), b0 + 1);
+      if (b1 >= bs.size()) {
+        b1 = bs.size() - 1;
+        b0 = std::min(b0, b1 - 1);
+      }
+      a = bs[b0];
+      b = bs[b1];
+    }
+    Clip c = songs.empty() ? Clip{} : score_clip(songs, split, si, a, b, b0, b1);
+    c.start = a;
+    c.end = b;
+    c.kind = "user";
+    c.length_asked = request.user->second - request.user->first;
+    if (c.type.empty()) c.type = "music";
+    plan.clips.push_back(c);
+  }
+  return plan;
+}
+
+std::vector<double> parse_lengths(const std::string& text) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !(v >= 1 && v <= 3600))
+      throw audio::Error(audio::Exit::usage, "--lengths",
+                         "each length must be 1 to 3600 seconds: " + text);
+    out.push_back(v);
+  }
+  if (out.empty()) throw audio::Error(audio::Exit::usage, "--lengths", "no lengths given");
+  return out;
+}
+
+std::pair<double, double> parse_range(const std::string& text) {
+  auto seconds = [&](const std::string& s) {
+    double m = 0, v = 0;
+    std::string rest = s;
+    const auto colon = s.find(':');
+    if (colon != std::string::npos) {
+      char* e = nullptr;
+      m = std::strtod(s.substr(0, colon).c_str(), &e);
+      if (colon == 0 || *e != '\0') throw std::invalid_argument(s);
+      rest = s.substr(colon + 1);
+    }
+    char* e = nullptr;
+    v = std::strtod(rest.c_str(), &e);
+    if (rest.empty() || *e != '\0' || !(v >= 0) || !(m >= 0)) throw std::invalid_argument(s);
+    return 60 * m + v;
+  };
+  const auto dash = text.find('-', 1);
+  try {
+    if (dash == std::string::npos) throw std::invalid_argument(text);
+    const double a = seconds(text.substr(0, dash)), b = seconds(text.substr(dash + 1));
+    if (!(b > a)) throw std::invalid_argument(text);
+    return {a, b};
+  } catch (const std::invalid_argument&) {
+    throw audio::Error(audio::Exit::usage, "--user",
+                       "expected START-END in seconds or m:ss with END after START: " + text);
+  }
+}
+
+audio::Json score_json(const ClipScore& s) {
+  audio::Json j;
+  j["total"] = audio::round_to(s.total, 3);
+  j["repetition"] = audio::round_to(s.repetition, 3);
+  j["energy"] = audio::round_to(s.energy, 3);
+  j["position"] = audio::round_to(s.position, 3);
+  j["crowd_penalty"] = audio::round_to(s.crowd, 3);
+  j["talk_penalty"] = audio::round_to(s.talk, 3);
+  return j;
+}
+
+}  // namespace mix

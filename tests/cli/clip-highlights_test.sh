@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# CLI tests for clip-highlights: the manifest against the synthesizer's truth, clips and
+# thumbnails on disk, paths relative to DIR, video modes (copy, --exact, --aspect), --user,
+# unmet lengths, determinism, bad input with one-line errors and nothing left behind.
+. "$(dirname "$0")/lib.sh"
+P="$BIN/clip-highlights"
+cd "$WORK" || exit 1
+
+ff() { ffmpeg -nostdin -v error -y "$@"; }
+jl() { node -e 'const d = JSON.parse(process.argv[1]); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+dur() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
+
+# A song at 120 BPM (2 s bars): intro 0-8, verse 8-24, chorus 24-40, verse 40-56,
+# chorus 56-72, outro 72-80.
+"$SYNTH" song --bpm 120 --key C --sections intro:4,verse:8,chorus:8,verse:8,chorus:8,outro:4 \
+  -o song.wav --truth song.json
+ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=82 -i song.wav -c:v libx264 \
+  -preset ultrafast -g 50 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest video.mp4
+ff -f lavfi -i testsrc2=size=160x120:rate=25:duration=5 -c:v libx264 -preset ultrafast noaudio.mp4
+"$SYNTH" tone --seconds 10 -o short.wav
+"$SYNTH" tone --seconds 30 --amp 0 -o silent.wav
+head -c 100000 song.wav >truncated.wav
+echo "not audio" >text.mp3
+: >empty.wav
+
+in_chorus() { # START END: inside a true chorus (0.25 s slack)
+  awk -v s="$1" -v e="$2" 'BEGIN { exit !((s >= 23.75 && e <= 40.25) || (s >= 55.75 && e <= 72.25)) }'
+}
+
+case_ "audio: manifest, clips, sections"
+run "$P" song.wav --lengths 15,30 --outdir out
+expect_rc 0
+expect_err_empty
+m="$OUT"
+check "manifest on stdout equals DIR/manifest.json" '[ "$m" = "$(cat out/manifest.json)" ]'
+check "schema first" '[ "$(jl "$m" "Object.keys(d)[0]")" = schema ] && [ "$(jl "$m" d.schema)" = clips.manifest/1 ]'
+check "keys" '[ "$(jl "$m" "Object.keys(d).join(\" \")")" = "schema toolkit_version input duration media tempo songs gaps sections options clips unmet thumbnails" ]'
+check "sha256" '[ "$(jl "$m" d.input.sha256)" = "$(sha256sum song.wav | cut -d" " -f1)" ]'
+check "tempo" 'near "$(jl "$m" d.tempo)" 120 0.5'
+check "six sections" '[ "$(jl "$m" d.sections.length)" = 6 ]'
+check "labels" '[ "$(jl "$m" "d.sections.map(s => s.label).join(\",\")")" = intro,verse,chorus,verse,chorus,outro ]'
+check "boundaries within 0.5 s" 'near "$(jl "$m" d.sections[2].start)" 24 0.5 && near "$(jl "$m" d.sections[4].start)" 56 0.5'
+check "two clips" '[ "$(jl "$m" d.clips.length)" = 2 ]'
+check "15 s clip is a chorus" '[ "$(jl "$m" d.clips[0].type)" = chorus ]'
+check "15 s clip inside a true chorus" 'in_chorus "$(jl "$m" d.clips[0].start)" "$(jl "$m" d.clips[0].end)"'
+check "15 s clip is 7 bars" '[ "$(jl "$m" d.clips[0].bars)" = 7 ] && near "$(jl "$m" d.clips[0].length)" 14 0.05'
+check "score breakdown" '[ "$(jl "$m" "Object.keys(d.clips[0].score).join(\" \")")" = "total repetition energy position crowd_penalty talk_penalty" ]'
+check "relative file" '[ "$(jl "$m" d.clips[0].file)" = clips/clip-15s-1.wav ]'
+expect_file out/clips/clip-15s-1.wav
+expect_file out/clips/clip-30s-1.wav
+check "clip length on disk" 'near "$(dur out/clips/clip-15s-1.wav)" "$(jl "$m" d.clips[0].length)" 0.01'
+check "no thumbnails for audio" '[ "$(jl "$m" d.thumbnails.length)" = 0 ] && [ ! -e out/thumbs ]'
+expect_no_temps out
+expect_no_temps out/clips
+
+case_ "deterministic"
+run "$P" song.wav --lengths 15,30 --outdir out2
+check "same manifest but for nothing" '[ "$OUT" = "$m" ]'
+check "same clip bytes" 'cmp -s out/clips/clip-15s-1.wav out2/clips/clip-15s-1.wav'
+
+case_ "unmet lengths are reported, not dropped"
+run "$P" song.wav --lengths 15,200 --per-length 2 --outdir out3
+expect_rc 0
+check "two 15 s clips" '[ "$(jl "$OUT" "d.clips.filter(c => c.length_asked == 15).length")" = 2 ]'
+check "they do not overlap" '[ "$(jl "$OUT" "d.clips[0].end <= d.clips[1].start || d.clips[1].end <= d.clips[0].start")" = true ]'
+check "both choruses" '[ "$(jl "$OUT" "d.clips.map(c => c.type).join()")" = chorus,chorus ]'
+check "200 s unmet" '[ "$(jl "$OUT" d.unmet[0].length)" = 200 ] && [[ "$(jl "$OUT" d.unmet[0].reason)" == *"longest song"* ]]'
+
+case_ "--audio-format mp3 and --user"
+run "$P" song.wav --lengths 15 --audio-format mp3 --user 25.3-38.7 --outdir out4
+expect_rc 0
+expect_file out4/clips/clip-15s-1.mp3
+expect_file out4/clips/user.mp3
+check "user clip snapped to bars" 'near "$(jl "$OUT" d.clips[1].start)" 26 0.3 && near "$(jl "$OUT" d.clips[1].end)" 38 0.3'
+check "user kind" '[ "$(jl "$OUT" d.clips[1].kind)" = user ]'
+check "mp3" '[ "$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 out4/clips/user.mp3)" = mp3 ]'
+
+case_ "video: stream copy, thumbnails"
+run "$P" video.mp4 --lengths 15,30 --outdir vid
+expect_rc 0
+v="$OUT"
+check "video in media" '[ "$(jl "$v" d.media.video)" = true ]'
+expect_file vid/clips/clip-15s-1.mp4
+check "h264 + aac copied" '[ "$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 vid/clips/clip-15s-1.mp4 | tr "\n" " ")" = "h264 aac " ]'
+check "cut starts on a keyframe at or before the clip" '[ "$(jl "$v" "d.clips[0].cut.start <= d.clips[0].start && d.clips[0].start - d.clips[0].cut.start < 2.01")" = true ]'
+check "cut length" 'near "$(dur vid/clips/clip-15s-1.mp4)" "$(jl "$v" "d.clips[0].end - d.clips[0].cut.start")" 0.15'
+check "3 thumbnails per clip + 3 of the video" '[ "$(ls vid/thumbs/*.jpg | wc -l)" = 9 ]'
+check "thumbnail paths relative" '[ "$(jl "$v" d.clips[0].thumbnails[1].file)" = thumbs/clip-15s-1-50.jpg ] && [ "$(jl "$v" d.thumbnails[2].file)" = thumbs/video-90.jpg ]'
+check "thumbnail at 50 %" 'near "$(jl "$v" d.clips[0].thumbnails[1].time)" "$(jl "$v" "(d.clips[0].start + d.clips[0].end) / 2")" 0.05'
+check "JPEG" '[ "$(head -c 2 vid/thumbs/video-50.jpg | od -An -tx1 | tr -d " ")" = ffd8 ]'
+check "thumbnail size" '[ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 vid/thumbs/video-50.jpg)" = 320,240 ]'
+expect_no_temps vid/clips
+expect_no_temps vid/thumbs
+
+case_ "video: --aspect 9:16 and --exact re-encode"
+run "$P" video.mp4 --lengths 15 --aspect 9:16 --no-thumbnails --outdir tall
+expect_rc 0
+check "9:16" '[ "$(ffprobe -v error -select_streams v -show_entries stream=width,height -of csv=p=0 tall/clips/clip-15s-1.mp4)" = 134,240 ]'
+check "re-encoded flag" '[ "$(jl "$OUT" d.clips[0].cut.reencoded)" = true ]'
+run "$P" video.mp4 --lengths 15 --exact --no-thumbnails --outdir exact
+expect_rc 0
+check "exact start" 'near "$(jl "$OUT" d.clips[0].cut.start)" "$(jl "$OUT" d.clips[0].start)" 0.041'
+check "exact length" 'near "$(dur exact/clips/clip-15s-1.mp4)" "$(jl "$OUT" d.clips[0].length)" 0.15'
+
+case_ "stdin"
+run_stdin song.wav "$P" - --lengths 15 --outdir stdin
+expect_rc 0
+check "input path -" '[ "$(jl "$OUT" d.input.path)" = - ]'
+expect_file stdin/clips/clip-15s-1.wav
+
+bad() { # NAME CODE TEXT FILE [OPTIONS...]
+  local name="$1" code="$2" text="$3"
+  shift 3
+  case_ "bad input: $name"
+  rm -rf bad
+  run "$P" "$@" --outdir bad
+  expect_rc "$code"
+  expect_one_line_err clip-highlights
+  expect_err_has "$text"
+  check "no manifest" '[ ! -e bad/manifest.json ]'
+  check "nothing left" '[ ! -e bad ]'
+}
+bad "no audio stream" 65 "no audio stream" noaudio.mp4
+bad "shorter than every length" 65 "shorter than every asked clip length" short.wav
+bad "silence" 65 "silence" silent.wav
+bad "truncated" 65 "truncated" truncated.wav
+bad "text named .mp3" 65 "not a media file" text.mp3
+bad "empty" 65 "empty" empty.wav
+bad "missing" 66 "no such file" missing.wav
+bad "directory" 66 "is a directory" .
+bad "bad length" 64 "--lengths" song.wav --lengths 0
+bad "bad user range" 64 "--user" song.wav --user 50-40
+bad "bad aspect" 64 "--aspect" song.wav --aspect 4:3
+if [ "$(id -u)" = 0 ]; then
+  echo "skip: unreadable file (running as root, chmod 000 does not stop reads)"
+else
+  cp song.wav locked.wav && chmod 000 locked.wav
+  bad "unreadable" 66 "permission denied" locked.wav
+fi
+case_ "output directory cannot be made"
+: >afile
+run "$P" song.wav --lengths 15 --outdir afile/sub
+expect_rc 73
+expect_one_line_err clip-highlights
+
+finish

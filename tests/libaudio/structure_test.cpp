@@ -1,0 +1,146 @@
+#include "libaudio/structure.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "libaudio/song_analysis.hpp"
+#include "rhythm_fixtures.hpp"
+#include "synth/synth.hpp"
+
+namespace {
+
+// An n x n similarity matrix of blocks: element i belongs to block id[i]; same block 1,
+// different blocks `cross`.
+std::vector<float> block_ssm(const std::vector<int>& id, float cross = 0.2f) {
+  const std::size_t n = id.size();
+  std::vector<float> s(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) s[i * n + j] = id[i] == id[j] ? 1.0f : cross;
+  return s;
+}
+
+std::size_t argmax_from(const std::vector<double>& v, std::size_t from, std::size_t to) {
+  return std::size_t(std::max_element(v.begin() + long(from), v.begin() + long(to)) - v.begin());
+}
+
+TEST(Structure, CheckerboardNoveltyPeaksWhereTheBlocksChange) {
+  std::vector<int> id(48, 0);
+  for (std::size_t i = 16; i < 32; ++i) id[i] = 1;
+  for (std::size_t i = 32; i < 48; ++i) id[i] = 2;
+  const auto nov = audio::checkerboard_novelty(block_ssm(id), id.size(), 4);
+  EXPECT_EQ(argmax_from(nov, 8, 24), 16u);
+  EXPECT_EQ(argmax_from(nov, 24, 40), 32u);
+  EXPECT_NEAR(nov[8], 0.0, 1e-9);    // inside a block: nothing changes
+  EXPECT_GT(nov[16], 0.5);           // a full change: same-side mean 1 against cross 0.2
+  EXPECT_LT(nov[1], 0.5 * nov[16]);  // the ends fade (half the kernel is outside)
+}
+
+TEST(Structure, RepetitionNoveltyFindsChangesBetweenAlikeLookingRepeats) {
+  // A B B A, where no part is self-similar inside (every bar differs from its neighbours),
+  // so the checkerboard sees nothing; what changes is the lag at which each part recurs
+  // (A: +24, B: +8, then B: -8, A: -24, i.e. circular lags 24, 8, 24, 8).
+  std::vector<int> id;
+  for (int b : {0, 1, 1, 0})
+    for (int k = 0; k < 8; ++k) id.push_back(b * 100 + k);  // every element its own, repeats
+  const std::size_t n = id.size();
+  std::vector<float> s(n * n, 0.3f);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      if (id[i] == id[j]) s[i * n + j] = 1.0f;
+  const auto nov = audio::repetition_novelty(s, n, 2, 1);
+  double top = *std::max_element(nov.begin(), nov.end());
+  ASSERT_GT(top, 0);
+  for (std::size_t b : {8u, 16u, 24u}) EXPECT_GT(nov[b], 0.5 * top) << b;
+  for (std::size_t i : {4u, 12u, 20u, 28u}) EXPECT_LT(nov[i], 0.2 * top) << i;
+}
+
+TEST(Structure, LabelsTheLoudRepeatedGroupChorus) {
+  // intro A(verse) B(chorus) A B C(bridge) B outro, 4 elements each.
+  const std::vector<int> blocks = {9, 0, 1, 0, 1, 2, 1, 8};
+  const double energy[] = {0.3, 0.5, 0.8, 0.5, 0.8, 0.45, 0.8, 0.3};
+  std::vector<int> id;
+  for (int b : blocks)
+    for (int k = 0; k < 4; ++k) id.push_back(b * 10 + k);
+  const std::size_t n = id.size();
+  std::vector<float> s(n * n, 0.4f);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      if (id[i] == id[j]) s[i * n + j] = 1.0f;
+  std::vector<double> times;
+  for (std::size_t i = 0; i < n; ++i) times.push_back(2.0 * double(i));
+  std::vector<audio::StructureSection> secs(blocks.size());
+  for (std::size_t k = 0; k < secs.size(); ++k) {
+    secs[k].start = 8.0 * double(k);
+    secs[k].end = 8.0 * double(k + 1);
+    secs[k].first_bar = int(4 * k);
+    secs[k].bars = 4;
+    secs[k].energy = energy[k];
+  }
+  audio::label_sections(secs, s, times);
+  const char* want[] = {"intro", "verse", "chorus", "verse", "chorus", "bridge", "chorus", "outro"};
+  for (std::size_t k = 0; k < secs.size(); ++k) EXPECT_EQ(secs[k].label, want[k]) << k;
+  EXPECT_EQ(secs[2].repeats, 3);
+  EXPECT_EQ(secs[2].group, secs[6].group);
+  EXPECT_NEAR(secs[2].repetition, 1.0, 1e-6);
+  EXPECT_LT(secs[5].repetition, 0.5);
+
+  // A clearly louder last chorus is the climax; a quiet unrepeated middle a breakdown.
+  secs[6].energy = 0.95;
+  secs[5].energy = 0.2;
+  audio::label_sections(secs, s, times);
+  EXPECT_EQ(secs[6].label, "climax");
+  EXPECT_EQ(secs[5].label, "breakdown");
+  EXPECT_EQ(secs[2].label, "chorus");
+}
+
+TEST(Structure, FindsTheSectionsOfASynthesizedSong) {
+  synth::TrackSpec spec;
+  spec.song = true;
+  spec.bpm = 120;  // 2 s bars
+  spec.sections = synth::parse_sections("intro:4,verse:8,chorus:8,verse:8,chorus:8,outro:4");
+  const std::vector<float> mono = rhythm_fixtures::track(spec);
+  const auto on = audio::onset_features(mono.data(), mono.size());
+  const auto tb = audio::timbre_features(mono.data(), mono.size());
+  const audio::SongAnalysis song = audio::analyze_song(on, tb);
+  const auto& secs = song.structure.sections;
+  ASSERT_EQ(secs.size(), 6u);
+  const double starts[] = {0, 8, 24, 40, 56, 72};
+  const char* labels[] = {"intro", "verse", "chorus", "verse", "chorus", "outro"};
+  for (std::size_t k = 0; k < 6; ++k) {
+    EXPECT_NEAR(secs[k].start, starts[k], 0.5) << k;
+    EXPECT_EQ(secs[k].label, labels[k]) << k;
+  }
+  EXPECT_GT(secs[2].energy, secs[1].energy + 0.05);
+  // Boundaries are bar lines of the grid.
+  for (const auto& s : secs)
+    EXPECT_NE(
+        std::find(song.structure.bar_starts.begin(), song.structure.bar_starts.end(), s.start),
+        song.structure.bar_starts.end());
+}
+
+TEST(Structure, NoBeatStillGivesSectionsOnAFixedGrid) {
+  const synth::Audio pad = synth::pad(synth::parse_key("Am"), 40, 22050);
+  const auto on = audio::onset_features(pad.samples.data(), pad.samples.size());
+  const auto tb = audio::timbre_features(pad.samples.data(), pad.samples.size());
+  const audio::SongAnalysis song = audio::analyze_song(on, tb);
+  ASSERT_FALSE(song.structure.sections.empty());
+  EXPECT_NEAR(song.structure.sections.front().start, 0, 2.01);
+  for (const auto& s : song.structure.sections) EXPECT_FALSE(s.label.empty());
+}
+
+TEST(Timbre, FlatnessTellsNoiseFromATone) {
+  const synth::Audio noise = synth::white_noise(3, 22050, 1, 0.3);
+  const synth::Audio tone = synth::sine(440, 3, 22050, 1, 0.3);
+  const auto n = audio::timbre_features(noise.samples.data(), noise.samples.size());
+  const auto t = audio::timbre_features(tone.samples.data(), tone.samples.size());
+  ASSERT_GT(n.frames(), 40u);
+  EXPECT_NEAR(n.frame_rate, 22050.0 / 1024, 1e-9);
+  EXPECT_GT(n.flatness[30], 0.5);
+  EXPECT_LT(t.flatness[30], 0.05);
+  // c1 (spectral tilt): a 440 Hz tone is darker than white noise.
+  EXPECT_GT(t.coefficients[30][1], n.coefficients[30][1]);
+}
+
+}  // namespace

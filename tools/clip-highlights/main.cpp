@@ -1,0 +1,52 @@
+// clip-highlights: the structure of the music in a video or audio file, the best highlight
+// clips of the asked lengths (bar-aligned), cut to files with thumbnails, and a
+// clips.manifest/1 JSON document on stdout and in DIR/manifest.json. See clip-highlights(1).
+#include <iostream>
+
+#include "libaudio/cli.hpp"
+#include "libaudio/json_out.hpp"
+#include "libmix/highlights.hpp"
+
+int main(int argc, char** argv) {
+  using audio::Exit;
+  audio::cli::Tool tool("clip-highlights",
+                        "Song structure, highlight clips snapped to bars, thumbnails and a "
+                        "manifest for a video or audio file");
+  CLI::App& app = tool.app();
+  std::string input, lengths = "15,30,60", user;
+  mix::HighlightOptions o;
+  bool no_split = false, no_thumbs = false;
+  app.add_option("input", input, "Video or audio file (- reads stdin)")->required();
+  app.add_option("--outdir", o.outdir, "Directory for clips/, thumbs/ and manifest.json")
+      ->required();
+  app.add_option("--lengths", lengths, "Clip lengths in seconds (default 15,30,60)");
+  app.add_option("--per-length", o.clips.per_length, "Clips per length (default 1)")
+      ->check(CLI::Range(1, 50));
+  app.add_option("--user", user,
+                 "Also cut this range START-END (seconds or m:ss), snapped to bars");
+  app.add_flag("--exact", o.cut.exact, "Re-encode video (libx264) for frame-accurate cuts");
+  app.add_option("--aspect", o.cut.aspect, "Centre-crop video clips to 9:16 or 1:1 (re-encodes)");
+  app.add_option("--crf", o.cut.crf, "libx264 quality when re-encoding (default 20)")
+      ->check(CLI::Range(0, 51));
+  app.add_option("--audio-format", o.audio_format,
+                 "Audio-only inputs: clips in the input's format (WAV/FLAC, else MP3) or mp3");
+  app.add_option("--fade", o.cut.fade, "Audio clip edge fades, seconds (default 0.02)")
+      ->check(CLI::Range(0.0, 5.0));
+  app.add_option("--thumb-width", o.thumbnail_width, "Thumbnail width in pixels (default 640)")
+      ->check(CLI::Range(16, 4096));
+  app.add_flag("--no-thumbnails", no_thumbs, "Skip the JPEG thumbnails");
+  app.add_flag("--no-split", no_split, "Treat the input as one song (no concert split)");
+  app.add_option("--max-duration", o.analysis.max_seconds, "Longest input accepted, seconds")
+      ->check(CLI::Range(1.0, 86400.0));
+
+  return tool.run(argc, argv, [&]() -> Exit {
+    o.clips.lengths = mix::parse_lengths(lengths);
+    if (!user.empty()) o.clips.user = mix::parse_range(user);
+    o.analysis.split = !no_split;
+    o.thumbnails = !no_thumbs;
+    const audio::Json manifest = mix::make_highlights(input, o);
+    mix::write_manifest(manifest, o.outdir);
+    std::cout << manifest.dump(2) << '\n';
+    return Exit::ok;
+  });
+}
