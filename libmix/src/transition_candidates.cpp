@@ -77,10 +77,6 @@ std::optional<TempoPlan> plan_tempo(double bpm_a, double bpm_b) {
   return p;
 }
 
-double max_stretch(const TempoPlan& p) {
-  return std::max(std::abs(p.stretch_a - 1), std::abs(p.stretch_b - 1));
-}
-
 std::string fmt(const char* f, double a, double b, int bars, TransitionType type) {
   char buf[160];
   std::snprintf(buf, sizeof buf, f, type_name(type), a, b, bars);
@@ -115,7 +111,8 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
     const auto exits = exits_of(a, std::max(a_start + 0.5 * a_span, 0.0));
     const auto entries = entries_of(b);
     const auto tempo = plan_tempo(*a.bpm, *b.bpm);
-    const double ms = max_stretch(*tempo);
+    // The tempo terms and rules judge how far apart the tempi are, whoever is stretched.
+    const double ms = std::abs(*a.bpm / (*b.bpm * tempo->b_multiplier) - 1);
     const bool meter_ok = a.meter == b.meter;
     const bool tempo_ok = ms <= kMaxStretch + 1e-12;
     const double tempo_t = tempo_term(ms, tempo->b_multiplier);

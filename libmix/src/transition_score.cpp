@@ -102,8 +102,8 @@ Weights load_weights(const std::string& path) {
   return weights_from_json(audio::read_json_file(path), path);
 }
 
-double tempo_term(double max_stretch, double b_multiplier) {
-  const double d = std::abs(max_stretch);
+double tempo_term(double difference, double b_multiplier) {
+  const double d = std::abs(difference);
   double t;
   if (d <= kFreeStretch)
     t = 1.0 - 0.1 * d / kFreeStretch;

@@ -14,12 +14,12 @@
 // Hard rules, each rejection counted under its name:
 //   no_beat_grid   a beat-matched type needs both beat grids with downbeats
 //   meter          both tracks must have the same meter
-//   tempo_range    even the best of 1/2x, 1x, 2x needs a stretch beyond 8 %
+//   tempo_range    the tempi differ by more than 8 % even at the best of 1/2x, 1x, 2x
 //   exit_too_early the exit is before `min_exit` (in a set: before B's previous overlap ends)
 //   a_too_short    A ends before the overlap does
 //   b_too_short    B ends before the overlap does
 //   mashup_key     a mashup needs keys that are the same, a fifth or relative (both known)
-//   mashup_tempo   a mashup needs 1x and at most 3 % stretch
+//   mashup_tempo   a mashup needs 1x and tempi at most 3 % apart
 //   mashup_energy  a mashup needs room: A's and B's mean energy over the overlap <= 1.3
 // A fade (equal-power, `fade_seconds` long, no stretching) at the end of A's music is always
 // a candidate, and a cut whenever both tracks have downbeats, so every pair has a plan.

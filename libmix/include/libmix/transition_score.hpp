@@ -1,11 +1,11 @@
 // The score of a transition: six terms, each in [0, 1] and reported on its own, combined
 // as a weighted mean (so the score is in [0, 1] too, and scaling all weights changes nothing).
 //
-//   tempo     how far the tracks must be stretched to share a tempo: free (1 .. 0.9) up to
-//             5 % on the track stretched most, 0.9 .. 0.3 from 5 % to 8 %, beyond that the
-//             candidate is rejected (rule "tempo_range"); x0.9 when B is counted at half or
-//             double time. A cut keeps both tempi (0.8 for equal tempi, down to 0.3); a fade
-//             has no beat to match (0.5).
+//   tempo     how far apart the tempi are (|bpm_A / (bpm_B x multiplier) - 1|): free
+//             (1 .. 0.9) up to 5 %, 0.9 .. 0.3 from 5 % to 8 %, beyond that the candidate is
+//             rejected (rule "tempo_range"); x0.9 when B is counted at half or double time. A cut
+//             keeps both tempi (0.8 for equal tempi, down to 0.3); a fade has no beat to match
+//             (0.5).
 //   harmonic  keys on the Camelot wheel: same 1, one step (a fifth) 0.9, relative major/minor
 //             0.85, one step and the other letter 0.55, two steps 0.45, else 0.35 minus 0.05 a
 //             step. Relaxed to 0.8 when either side has no key (drums only, ambient, speech).
@@ -73,11 +73,11 @@ Weights weights_from_json(const audio::Json& j, const std::string& subject);
 Weights load_weights(const std::string& path);  // read_json_file + weights_from_json
 
 // --- the terms ---
-// max_stretch: the largest |stretch - 1| of the two tracks. Rejection above 8 % is the
-// caller's (kMaxStretch).
+// difference: |bpm_A / (bpm_B x b_multiplier) - 1|. Rejection above 8 % is the caller's
+// (kMaxStretch).
 inline constexpr double kFreeStretch = 0.05;
 inline constexpr double kMaxStretch = 0.08;
-double tempo_term(double max_stretch, double b_multiplier);
+double tempo_term(double difference, double b_multiplier);
 double cut_tempo_term(double bpm_a, double bpm_b);  // tempi as played, after any 1/2x, 2x
 inline constexpr double kFadeTempoTerm = 0.5;
 
