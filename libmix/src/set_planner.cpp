@@ -107,36 +107,39 @@ void improve(const Scorer& s, std::vector<int>& o, bool fixed_first, bool fixed_
         }
       }
     }
-    // Relocation of one track from i to j.
+    // Block moves: the segment [i, j] moved, in its own direction, to between k - 1 and k
+    // (a relocation is a block of one). Long blocks are capped on large sets.
+    // With an arc every move costs O(n) more, so large sets move single tracks only.
+    const int max_len =
+        s.arc && n > 100 ? 1 : std::max(3, static_cast<int>(2.0e7 / (double(n) * n)));
     for (int i = lo; i <= hi; ++i) {
-      for (int j = lo; j <= hi; ++j) {
-        if (j == i) continue;
-        const int x = at(i);
-        // The order without x: r(k) = o[k] for k < i, o[k + 1] after.
-        auto r = [&](int k) { return k < i ? at(k) : at(k + 1); };
-        double d = s.edge(at(i - 1), at(i + 1)) - s.edge(at(i - 1), x) - s.edge(x, at(i + 1));
-        d += s.edge(r(j - 1), x) + s.edge(x, j < n - 1 ? r(j) : -1) -
-             (j < n - 1 ? s.edge(r(j - 1), r(j)) : 0);
-        if (s.arc) {
-          const int a = std::min(i, j), b = std::max(i, j);
-          for (int k = a; k <= b; ++k) {
-            // New occupant of position k.
-            int now;
-            if (k == j)
-              now = x;
-            else if (i < j)
-              now = at(k + 1);
-            else
-              now = at(k - 1);
-            d += s.gain(now, k) - s.gain(at(k), k);
+      for (int j = i; j <= hi && j - i < max_len; ++j) {
+        const double cut =
+            s.edge(at(i - 1), at(i)) + s.edge(at(j), at(j + 1)) - s.edge(at(i - 1), at(j + 1));
+        for (int k = lo; k <= hi + 1; ++k) {
+          if (k >= i && k <= j + 1) continue;
+          double d =
+              s.edge(at(k - 1), at(i)) + s.edge(at(j), at(k)) - s.edge(at(k - 1), at(k)) - cut;
+          if (s.arc) {
+            // Only the positions between the block and k change occupant.
+            const int len = j - i + 1;
+            if (k < i) {
+              for (int q = k; q <= j; ++q)
+                d += s.gain(q < k + len ? at(i + q - k) : at(q - len), q) - s.gain(at(q), q);
+            } else {
+              for (int q = i; q < k; ++q)
+                d +=
+                    s.gain(q < k - len ? at(q + len) : at(i + q - (k - len)), q) - s.gain(at(q), q);
+            }
           }
-        }
-        if (d > kEps) {
-          if (i < j)
-            std::rotate(o.begin() + i, o.begin() + i + 1, o.begin() + j + 1);
-          else
-            std::rotate(o.begin() + j, o.begin() + i, o.begin() + i + 1);
-          improved = true;
+          if (d > kEps) {
+            if (k < i)
+              std::rotate(o.begin() + k, o.begin() + i, o.begin() + j + 1);
+            else
+              std::rotate(o.begin() + i, o.begin() + j + 1, o.begin() + k);
+            improved = true;
+            break;
+          }
         }
       }
     }

@@ -7,9 +7,11 @@
 // position k of n rises linearly from the set's lowest level to its highest ("rise"),
 // climbs to the highest at two thirds and falls back half way ("peak"), or is absent
 // ("flat": only the transitions count). Search: exact (Held-Karp dynamic programming over
-// subsets) up to `exact_limit` tracks; beyond that a beam search, then 2-opt (segment
-// reversal) and relocation moves until no move improves; the result is never worse than
-// greedy (best next track each step), which is also run and improved the same way.
+// subsets) up to `exact_limit` tracks; beyond that a beam search, then local search until
+// no move improves: 2-opt (segment reversal) and block moves (a run of tracks moved
+// elsewhere in its own direction, which suits the asymmetric scores better than reversal).
+// The result is never worse than greedy (best next track each step), which is also run
+// and improved the same way.
 // Fixed first/last tracks and keep_order are constraints of every method.
 //
 // The transitions are then chosen left to right, each exit no earlier than the end of the
