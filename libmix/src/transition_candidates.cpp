@@ -1,6 +1,8 @@
 #include "libmix/transition_candidates.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 
@@ -117,12 +119,49 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
     const bool tempo_ok = ms <= kMaxStretch + 1e-12;
     const double tempo_t = tempo_term(ms, tempo->b_multiplier);
     const bool keys_ok = a.key && b.key && harmonically_compatible(*a.key, *b.key);
+    // What depends on one side only is worked out once per (point, overlap length): the
+    // band means and phrase alignment at the end of the overlap, B's level after it.
+    struct Side {
+      double seconds = 0, low = 0, mid = 0, energy = 0, phrase_end = 0, after = 0;
+    };
+    auto bar_index = [](int bars) {
+      return static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(bars)));
+    };  // 1, 2, 4, ..., 32 -> 0..5
+    std::vector<std::array<Side, 6>> b_side(entries.size());
+    for (std::size_t e = 0; e < entries.size(); ++e)
+      for (int bars = 1; bars <= 32; bars *= 2) {
+        Side& sd = b_side[e][bar_index(bars)];
+        const double mix = bars * a.bar_seconds() / tempo->stretch_a;
+        sd.seconds = mix * tempo->stretch_b;
+        const double from = entries[e], to = from + sd.seconds;
+        sd.low = b.mean_low(from, to);
+        sd.mid = b.mean_mid(from, to);
+        sd.energy = b.mean_energy(from, to);
+        sd.phrase_end = phrase_alignment(b.bars_from_phrase(to));
+        sd.after = b.mean_energy(to, to + window(b));
+      }
+    std::vector<double> entry_phrase, entry_energy;
+    for (double entry : entries) {
+      entry_phrase.push_back(phrase_alignment(b.bars_from_phrase(entry)));
+      entry_energy.push_back(b.mean_energy(entry, entry + window(b)));
+    }
+    std::array<Side, 6> a_side;
     for (double exit : exits) {
       const bool early = exit < min_exit - 1e-6;
+      for (int bars = 1; bars <= 32; bars *= 2) {
+        Side& sd = a_side[bar_index(bars)];
+        sd.seconds = bars * a.bar_seconds();
+        const double to = exit + sd.seconds;
+        sd.low = a.mean_low(exit, to);
+        sd.mid = a.mean_mid(exit, to);
+        sd.energy = a.mean_energy(exit, to);
+        sd.phrase_end = phrase_alignment(a.bars_from_phrase(to));
+      }
       const double before = a.mean_energy(exit - window(a), exit);
       const double ph_exit = phrase_alignment(a.bars_from_phrase(exit));
-      for (double entry : entries) {
-        const double ph_entry = phrase_alignment(b.bars_from_phrase(entry));
+      for (std::size_t e = 0; e < entries.size(); ++e) {
+        const double entry = entries[e];
+        const double ph_entry = entry_phrase[e];
         // Cut: A stops on its downbeat, B starts on its own.
         {
           Candidate c;
@@ -133,7 +172,7 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
           else {
             c.breakdown[0] = cut_tempo_term(*a.bpm, *b.bpm * tempo->b_multiplier);
             c.breakdown[5] = 1.0;
-            finish(c, before, b.mean_energy(entry, entry + window(b)), (ph_exit + ph_entry) / 2);
+            finish(c, before, entry_energy[e], (ph_exit + ph_entry) / 2);
             keep(c);
           }
         }
@@ -166,9 +205,9 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
               reject("b_too_short", c);
               continue;
             }
-            const double a_end = exit + c.a_seconds, b_end = entry + c.b_seconds;
-            const double low_a = a.mean_low(exit, a_end), low_b = b.mean_low(entry, b_end);
-            const double mid_a = a.mean_mid(exit, a_end), mid_b = b.mean_mid(entry, b_end);
+            const Side& as = a_side[bar_index(bars)];
+            const Side& bs = b_side[e][bar_index(bars)];
+            const double low_a = as.low, low_b = bs.low, mid_a = as.mid, mid_b = bs.mid;
             if (c.type == TransitionType::mashup) {
               if (!keys_ok) {
                 reject("mashup_key", c);
@@ -178,7 +217,7 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
                 reject("mashup_tempo", c);
                 continue;
               }
-              if (a.mean_energy(exit, a_end) + b.mean_energy(entry, b_end) > kMashupEnergy) {
+              if (as.energy + bs.energy > kMashupEnergy) {
                 reject("mashup_energy", c);
                 continue;
               }
@@ -187,11 +226,8 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
               c.filter = low_a >= mid_a ? FilterKind::highpass : FilterKind::lowpass;
             c.breakdown[0] = tempo_t;
             c.breakdown[5] = clash_term(c.type, c.filter, low_a, low_b, mid_a, mid_b);
-            const double phrase =
-                (ph_exit + ph_entry + phrase_alignment(a.bars_from_phrase(a_end)) +
-                 phrase_alignment(b.bars_from_phrase(b_end))) /
-                4;
-            finish(c, before, b.mean_energy(b_end, b_end + window(b)), phrase);
+            const double phrase = (ph_exit + ph_entry + as.phrase_end + bs.phrase_end) / 4;
+            finish(c, before, bs.after, phrase);
             keep(c);
           }
         }
