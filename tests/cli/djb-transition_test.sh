@@ -196,7 +196,7 @@ else
   expect_rc 66
   expect_one_line_err djb-transition
 fi
-for bad in "--arc sideways" "--keep-order --first 1" "--first 9" "--last nosuch.wav" "--max-length -5" "--max-length 0" "--jobs -1" "--bogus"; do
+for bad in "--top -1" "--arc sideways" "--keep-order --first 1" "--first 9" "--last nosuch.wav" "--max-length -5" "--max-length 0" "--jobs -1" "--bogus"; do
   run "$P" --plan $bad a.json b.json c.json
   check "usage: $bad -> 64" '[ "$RC" = 64 ]'
   expect_one_line_err djb-transition

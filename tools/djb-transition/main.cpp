@@ -120,12 +120,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   bool plan = false, explain = false, keep_order = false;
   std::string weights_path, first, last, arc = "flat";
-  std::size_t top = 10;
+  int top = 10;
   double max_length = 0;
   int jobs = 0;
   app.add_option("files", files, "djb.analysis/1 documents or JSON Lines (none or - = stdin)");
   app.add_flag("--plan", plan, "Order every track into a set (djb.plan/1)");
-  app.add_option("--top", top, "Candidates printed for a pair (0 = all; default 10)");
+  app.add_option("--top", top, "Candidates printed for a pair (0 = all; default 10)")
+      ->check(CLI::Range(0, 1000000));
   app.add_flag("--explain", explain, "A short table of the result on stderr");
   app.add_option("--weights", weights_path, "Score weights (djb.weights/1), e.g. from learn");
   app.add_flag("--keep-order", keep_order, "--plan: keep the tracks in the given order");
@@ -209,7 +210,9 @@ int main(int argc, char** argv) {
       doc["to"] = side(all[1]);
       doc["weights"] = options.weights_name;
       Json list = Json::array();
-      const std::size_t n = top == 0 ? set.candidates.size() : std::min(top, set.candidates.size());
+      const std::size_t n = top == 0
+                                ? set.candidates.size()
+                                : std::min(static_cast<std::size_t>(top), set.candidates.size());
       for (std::size_t i = 0; i < n; ++i) {
         Json c = Json::object();
         c["rank"] = i + 1;
