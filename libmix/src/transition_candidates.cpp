@@ -19,10 +19,11 @@ struct Ladder {
   TransitionType type;
   std::vector<int> bars;
 };
-// The order here is the tie-break order of equal scores.
+// The order here is the tie-break order of equal scores: the plainest type first, so a bass
+// swap or a filter is chosen only where it earns something (two bass lines to separate).
 const std::vector<Ladder>& ladders() {
-  static const std::vector<Ladder> l = {{TransitionType::bass_swap, {32, 16, 8, 4}},
-                                        {TransitionType::crossfade, {32, 16, 8, 4, 2, 1}},
+  static const std::vector<Ladder> l = {{TransitionType::crossfade, {32, 16, 8, 4, 2, 1}},
+                                        {TransitionType::bass_swap, {32, 16, 8, 4}},
                                         {TransitionType::filter, {16, 8, 4, 2}},
                                         {TransitionType::mashup, {32, 16}}};
   return l;
