@@ -202,6 +202,10 @@ for bad in "--top -1" "--arc sideways" "--keep-order --first 1" "--first 9" "--l
   expect_one_line_err djb-transition
   expect_out_empty
 done
+run "$P" --plan --max-tracks 2 a.json b.json c.json
+expect_rc 65
+expect_err_has "3 tracks: more than --max-tracks 2"
+expect_out_empty
 run "$P" --keep-order a.json b.json
 expect_rc 64
 expect_err_has "needs --plan"

@@ -123,6 +123,9 @@ int main(int argc, char** argv) {
   int top = 10;
   double max_length = 0;
   int jobs = 0;
+  // Pair scores grow with the square of the set: 2000 tracks are 4 million pairs, about a
+  // minute of work and 32 MB of scores.
+  int max_tracks = 2000;
   app.add_option("files", files, "djb.analysis/1 documents or JSON Lines (none or - = stdin)");
   app.add_flag("--plan", plan, "Order every track into a set (djb.plan/1)");
   app.add_option("--top", top, "Candidates printed for a pair (0 = all; default 10)")
@@ -137,6 +140,9 @@ int main(int argc, char** argv) {
                                  "--plan: longest mix in seconds (tracks dropped from the end)");
   app.add_option("-j,--jobs", jobs, "--plan: threads for scoring pairs (0 = all cores)")
       ->check(CLI::Range(0, 1024));
+
+  app.add_option("--max-tracks", max_tracks, "--plan: refuse larger sets (default 2000)")
+      ->check(CLI::Range(1, 100000));
 
   CLI::App* learn = app.add_subcommand("learn", "Fit score weights to djb.feedback/1 records");
   std::string feedback_path = "-";
@@ -172,7 +178,7 @@ int main(int argc, char** argv) {
     const auto parsed_arc = mix::parse_arc(arc);
     if (!parsed_arc) throw Error(Exit::usage, "--arc", "must be flat, rise or peak, not " + arc);
     if (!plan) {
-      for (const char* o : {"--keep-order", "--first", "--last", "--max-length"})
+      for (const char* o : {"--keep-order", "--first", "--last", "--max-length", "--max-tracks"})
         if (app.count(o)) throw Error(Exit::usage, o, "needs --plan");
       if (arc != "flat") throw Error(Exit::usage, "--arc", "needs --plan");
     }
@@ -244,6 +250,10 @@ int main(int argc, char** argv) {
       }
       kept.push_back(t);
     }
+    if (static_cast<int>(kept.size()) > max_tracks)
+      throw Error(Exit::data, files.size() == 1 ? files[0] : "",
+                  std::to_string(kept.size()) + " tracks: more than --max-tracks " +
+                      std::to_string(max_tracks) + " (pair scores grow with the square)");
     if (!first.empty()) options.first = resolve(all, kept, first, "--first");
     if (!last.empty()) options.last = resolve(all, kept, last, "--last");
     options.arc = *parsed_arc;
