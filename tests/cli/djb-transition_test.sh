@@ -14,7 +14,9 @@ jl() { node -e 'const d = JSON.parse(process.argv[1]); const v = eval(process.ar
 "$SYNTH" track --bpm 126 --key Em --sections intro:8,drop:8,breakdown:8,drop:8,outro:8 -o b.wav
 "$SYNTH" track --bpm 122 --key C --groove breakbeat --sections intro:8,drop:16,outro:8 -o c.wav
 "$SYNTH" tone --freq 220 --seconds 20 --channels 2 --amp 0.25 -o tone.wav
-"$BIN/djb-analyze" -j 1 a.wav b.wav c.wav tone.wav >all.jsonl || exit 1
+"$BIN/djb-analyze" -j 1 a.wav b.wav c.wav tone.wav >all.jsonl ||
+  { echo "FAIL [setup]: djb-analyze could not analyse the fixtures" >&2; exit 1; }
+[ "$(wc -l <all.jsonl)" = 4 ] || { echo "FAIL [setup]: not four analyses" >&2; exit 1; }
 sed -n 1p all.jsonl >a.json
 sed -n 2p all.jsonl >b.json
 sed -n 3p all.jsonl >c.json
