@@ -141,9 +141,11 @@ LearnResult learn_weights(const std::vector<Feedback>& recs, const LearnOptions&
 }
 
 Json learned_to_json(const LearnResult& r) {
-  Json j = weights_to_json(r.weights);
+  Json j = Json::object();
+  j["schema"] = "djb.weights/1";
   j["toolkit_version"] = audio::kToolkitVersion;
   j["source"] = "learned";
+  j["weights"] = weights_to_json(r.weights)["weights"];
   j["training"] = {{"records", r.records},
                    {"initial_log_loss", audio::round_to(r.initial_loss, 4)},
                    {"log_loss", audio::round_to(r.log_loss, 4)},
