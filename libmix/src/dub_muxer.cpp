@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <future>
 #include <limits>
 #include <memory>
@@ -662,8 +663,11 @@ Json mux_dub(const DubMuxOptions& o) {
       orig_info ? (aac_rate(orig_info->sample_rate) ? orig_info->sample_rate : 48000) : 0;
   bool orig_copied = false;
   if (o.keep_original) {
-    orig_copied =
-        avformat_query_codec(out->oformat, ist_orig->codecpar->codec_id, FF_COMPLIANCE_NORMAL) == 1;
+    // Only codecs MP4 players play; FFmpeg would also mux e.g. Vorbis, which few can play.
+    static const AVCodecID kPlayable[] = {AV_CODEC_ID_AAC, AV_CODEC_ID_MP3, AV_CODEC_ID_AC3,
+                                          AV_CODEC_ID_EAC3, AV_CODEC_ID_ALAC};
+    orig_copied = std::find(std::begin(kPlayable), std::end(kPlayable),
+                            ist_orig->codecpar->codec_id) != std::end(kPlayable);
     if (orig_copied) {
       orig_copy = avformat_new_stream(out.get(), nullptr);
       if (!orig_copy) throw std::bad_alloc();
@@ -813,9 +817,10 @@ Json mux_dub(const DubMuxOptions& o) {
   if (video_packets == 0) throw Error(Exit::data, o.video, "the video stream has no packets");
   // A cut-off file can still open (index at the front) but stop early.
   if (video_end < v_start + v_duration - 1.0) {
-    throw Error(Exit::data, o.video,
-                "truncated: the video stops at " + std::to_string(audio::round_seconds(video_end)) +
-                    " s of " + std::to_string(audio::round_seconds(v_start + v_duration)) + " s");
+    char what[128];
+    std::snprintf(what, sizeof what, "truncated: the video stops at %.3f s of %.3f s", video_end,
+                  v_start + v_duration);
+    throw Error(Exit::data, o.video, what);
   }
   pump(std::numeric_limits<double>::infinity());
   check(av_write_trailer(out.get()), Exit::io, o.output, "cannot finish the MP4");
@@ -878,9 +883,9 @@ Json mux_dub(const DubMuxOptions& o) {
               {"role", "original"},
               {"codec", orig_copy ? avcodec_get_name(ist_orig->codecpar->codec_id) : "aac"},
               {"action", orig_copy ? "copy" : "encode"},
-              {"reason", orig_copy ? "MP4 holds its codec: packets copied unchanged"
+              {"reason", orig_copy ? "an MP4 audio codec: packets copied unchanged"
                                    : std::string(avcodec_get_name(ist_orig->codecpar->codec_id)) +
-                                         " does not go in MP4: encoded to AAC"},
+                                         " is not an MP4 audio codec players play: encoded to AAC"},
               {"default", false},
               {"sample_rate", orig_copy ? orig_info->sample_rate : orig_rate},
               {"channels", orig_copy ? orig_info->channels : orig_channels}};
