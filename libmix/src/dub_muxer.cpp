@@ -513,8 +513,9 @@ Json mux_dub(const DubMuxOptions& o) {
   if (o.video.empty() || o.video == "-") {
     throw Error(Exit::usage, "--video", "must name a file (the video is read more than once)");
   }
-  if (o.duck && o.audio == "-")
-    throw Error(Exit::usage, "--audio", "--duck needs a file, not stdin");
+  if (o.audio.empty() || o.audio == "-") {
+    throw Error(Exit::usage, "--audio", "must name a file (the dub is probed, then read)");
+  }
   if (o.duck && o.keep_original) {
     throw Error(Exit::usage, "--duck", "cannot be combined with --keep-original");
   }

@@ -207,6 +207,7 @@ bad 65 "has no audio stream to keep" mux --video mpeg4.mp4 --audio short.wav --k
 bad 64 "--lang" mux --video h264_a.mp4 --audio short.wav --subs subs.srt --lang english -o bad.mp4
 bad 64 "--duck" mux --video h264_a.mp4 --audio short.wav --duck loud -o bad.mp4
 bad 64 "" mux --video h264_a.mp4 -o bad.mp4
+bad 64 "must name a file" mux --video h264_a.mp4 --audio - -o bad.mp4
 bad 64 "overwrite the input" mux --video h264_a.mp4 --audio short.wav -o h264_a.mp4
 bad 65 "no audio stream" extract mpeg4.mp4 -o bad.wav
 bad 64 "unknown output type" extract h264_a.mp4 -o bad.mp4
