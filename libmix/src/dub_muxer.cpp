@@ -272,7 +272,7 @@ class H264Transcoder {
  public:
   H264Transcoder(AVFormatContext* in, AVStream* ist, AVFormatContext* out,
                  const std::string& subject)
-      : ist_(ist), subject_(subject) {
+      : subject_(subject) {
     const AVCodec* dec = avcodec_find_decoder(ist->codecpar->codec_id);
     if (!dec) throw Error(Exit::data, subject, "no decoder for the video codec");
     dec_.reset(avcodec_alloc_context3(dec));
@@ -368,7 +368,6 @@ class H264Transcoder {
     }
   }
 
-  AVStream* ist_;
   std::string subject_;
   ff::CodecPtr dec_, enc_;
   ff::FramePtr frame_, scaled_;
@@ -626,7 +625,6 @@ Json mux_dub(const DubMuxOptions& o) {
   out->flags |= AVFMT_FLAG_BITEXACT;
   Output writer{out.get(), o.output};
 
-  Json video_track;
   const std::string vcodec = avcodec_get_name(vst->codecpar->codec_id);
   const bool copy_video = vst->codecpar->codec_id == AV_CODEC_ID_H264;
   std::unique_ptr<H264Transcoder> transcoder;
@@ -850,7 +848,7 @@ Json mux_dub(const DubMuxOptions& o) {
                    {"layout", to_stdout ? "fragmented" : "faststart"},
                    {"duration", audio::round_to(v_duration, 6)}};
   Json tracks = Json::array();
-  video_track = {
+  const Json video_track = {
       {"index", ovst->index},
       {"type", "video"},
       {"codec", "h264"},
