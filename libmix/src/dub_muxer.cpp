@@ -4,11 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <future>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "libaudio/atomic_file.hpp"
@@ -215,8 +220,9 @@ class AacTrack {
 
   // Encodes one frame from `src`, or flushes when it has no more. `mix` may change the block
   // (ducking) before it is encoded; `meter` sees the dub before that.
-  template <typename Fill, typename Mix>
-  void step(Output& out, Fill&& fill, Mix&& mix) {
+  // `sink(AVPacket*)` takes each packet (timestamps in 1/rate), e.g. to write or queue it.
+  template <typename Sink, typename Fill, typename Mix>
+  void step(Sink&& out, Fill&& fill, Mix&& mix) {
     if (flushed_) return;
     const std::size_t n = fill(block_.data(), static_cast<std::size_t>(kAacFrame));
     if (n == 0) {
@@ -247,12 +253,14 @@ class AacTrack {
   std::int64_t frames() const { return frames_; }
 
  private:
-  void drain(Output& out) {
+  template <typename Sink>
+  void drain(Sink&& out) {
     for (;;) {
       const int rc = avcodec_receive_packet(ctx_.get(), pkt_.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
       check(rc, Exit::software, subject_, "AAC encode");
-      out.write(pkt_.get(), ctx_->time_base, stream_->index);
+      out(pkt_.get());
+      av_packet_unref(pkt_.get());
     }
   }
 
@@ -265,6 +273,63 @@ class AacTrack {
   AVStream* stream_ = nullptr;
   std::vector<float> block_;
   bool flushed_ = false;
+};
+
+// Hands packets from a producer thread (the dub's encoder) to the muxing thread, at most
+// `limit` at a time, so encoding runs beside demuxing and writing with flat memory.
+class PacketQueue {
+ public:
+  explicit PacketQueue(std::size_t limit) : limit_(limit) {}
+
+  // Producer: waits while full. Returns false when the consumer has given up.
+  bool push(AVPacket* pkt) {
+    ff::PacketPtr copy(av_packet_alloc());
+    if (!copy) throw std::bad_alloc();
+    av_packet_move_ref(copy.get(), pkt);
+    std::unique_lock lock(mutex_);
+    space_.wait(lock, [&] { return cancelled_ || packets_.size() < limit_; });
+    if (cancelled_) return false;
+    packets_.push_back(std::move(copy));
+    ready_.notify_one();
+    return true;
+  }
+  // Producer: no more packets (with the error that stopped it, if any).
+  void close(std::exception_ptr error = nullptr) {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    error_ = error;
+    ready_.notify_all();
+  }
+  // Consumer: stop the producer (on failure); it sees push() return false.
+  void cancel() {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    space_.notify_all();
+  }
+  // Consumer: the next packet's pts, waiting for it; nullopt at the end. Rethrows the
+  // producer's error.
+  std::optional<std::int64_t> next_pts() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return closed_ || !packets_.empty(); });
+    if (!packets_.empty()) return packets_.front()->pts;
+    if (error_) std::rethrow_exception(error_);
+    return std::nullopt;
+  }
+  ff::PacketPtr pop() {
+    std::lock_guard lock(mutex_);
+    ff::PacketPtr p = std::move(packets_.front());
+    packets_.pop_front();
+    space_.notify_one();
+    return p;
+  }
+
+ private:
+  std::size_t limit_;
+  std::mutex mutex_;
+  std::condition_variable ready_, space_;
+  std::deque<ff::PacketPtr> packets_;
+  bool closed_ = false, cancelled_ = false;
+  std::exception_ptr error_;
 };
 
 // Decodes a video stream and re-encodes it to H.264 with libx264.
@@ -776,10 +841,49 @@ Json mux_dub(const DubMuxOptions& o) {
   auto orig_fill = [&](float* b, std::size_t n) { return orig_source->read(b, n); };
   auto no_mix = [](float*, std::size_t, std::int64_t) {};
 
+  // The dub is made on its own thread (decode, fit, meter, duck, AAC) and its packets are
+  // written here as the video passes their time.
+  PacketQueue dub_queue(256);
+  const int dub_index = dub.stream()->index;
+  std::thread dub_thread([&] {
+    struct Cancelled {};
+    try {
+      auto sink = [&](AVPacket* p) {
+        if (!dub_queue.push(p)) throw Cancelled{};
+      };
+      while (!dub.finished()) dub.step(sink, dub_fill, dub_mix);
+      dub_queue.close();
+    } catch (const Cancelled&) {
+      dub_queue.close();
+    } catch (...) {
+      dub_queue.close(std::current_exception());
+    }
+  });
+  struct Joiner {
+    PacketQueue& queue;
+    std::thread& thread;
+    void join() {
+      if (thread.joinable()) thread.join();
+    }
+    ~Joiner() {
+      queue.cancel();
+      join();
+    }
+  } joiner{dub_queue, dub_thread};
+
+  auto write_now = [&](AVRational tb, int index) {
+    return [&writer, tb, index](AVPacket* p) { writer.write(p, tb, index); };
+  };
   auto pump = [&](double until) {
-    while (!dub.finished() && dub.next_time() <= until) dub.step(writer, dub_fill, dub_mix);
+    const double limit = until * rate;
+    while (const std::optional<std::int64_t> pts = dub_queue.next_pts()) {
+      if (static_cast<double>(*pts) > limit) break;
+      ff::PacketPtr p = dub_queue.pop();
+      writer.write(p.get(), AVRational{1, rate}, dub_index);
+    }
     while (orig_encode && !orig_encode->finished() && orig_encode->next_time() <= until) {
-      orig_encode->step(writer, orig_fill, no_mix);
+      orig_encode->step(write_now(AVRational{1, orig_rate}, orig_encode->stream()->index),
+                        orig_fill, no_mix);
     }
     while (sub_track && !sub_track->finished() && sub_track->next_time() <= until) {
       sub_track->step(writer);
@@ -822,6 +926,7 @@ Json mux_dub(const DubMuxOptions& o) {
     throw Error(Exit::data, o.video, what);
   }
   pump(std::numeric_limits<double>::infinity());
+  joiner.join();
   check(av_write_trailer(out.get()), Exit::io, o.output, "cannot finish the MP4");
   if (out->pb) {
     rc = avio_closep(&out->pb);
