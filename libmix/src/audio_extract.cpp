@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -9,6 +10,7 @@
 
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/error.hpp"
+#include "libaudio/ffmpeg_util.hpp"
 #include "libaudio/version.hpp"
 
 namespace mix {
@@ -104,12 +106,37 @@ ExtractReport extract_audio(const ExtractOptions& options) {
       throw Error(Exit::usage, options.output, "FLAC cannot hold float samples");
     }
   }
+  // Decoded at the output rate in its own channels, then re-channelled here with the matrix
+  // FFmpeg's command line uses for 16-bit output (libswresample's, normalised so no output
+  // channel can exceed full scale: stereo to mono is (L + R) / 2, not (L + R) / sqrt(2)).
   audio::DecodeOptions dopt;
   dopt.sample_rate = options.sample_rate;
-  dopt.channels = options.channels;
+  dopt.channels = 0;
   dopt.stream = options.stream;
   audio::Decoder decoder(options.input, dopt);
-
+  const int in_channels = decoder.channels();
+  std::vector<double> matrix;
+  if (in_channels != options.channels) {
+    AVChannelLayout in_layout{}, out_layout{};
+    av_channel_layout_default(&in_layout, in_channels);
+    av_channel_layout_default(&out_layout, options.channels);
+    // FFmpeg 5.1's swr_build_matrix2 touches more than out x in entries: give it the full
+    // 64 x 64 table it works in, and read our rows out of it.
+    std::vector<double> full(64 * 64, 0.0);
+    const int rc = swr_build_matrix2(&in_layout, &out_layout, M_SQRT1_2, M_SQRT1_2, 0.0, 1.0, 1.0,
+                                     full.data(), 64, AV_MATRIX_ENCODING_NONE, nullptr);
+    av_channel_layout_uninit(&in_layout);
+    av_channel_layout_uninit(&out_layout);
+    for (int o = 0; o < options.channels; ++o) {
+      for (int i = 0; i < in_channels; ++i)
+        matrix.push_back(full[static_cast<std::size_t>(i + 64 * o)]);
+    }
+    if (rc < 0) {
+      throw Error(Exit::usage, "--channels",
+                  "cannot map " + std::to_string(in_channels) + " channels to " +
+                      std::to_string(options.channels));
+    }
+  }
   ExtractReport report;
   report.source = decoder.info();
   report.output = options.output;
@@ -118,17 +145,35 @@ ExtractReport extract_audio(const ExtractOptions& options) {
   report.format = options.format;
 
   constexpr std::size_t kChunk = 8192;
+  std::vector<float> in(kChunk * static_cast<std::size_t>(in_channels));
   std::vector<float> buf(kChunk * static_cast<std::size_t>(options.channels));
+  auto next = [&]() -> std::size_t {
+    const std::size_t n = decoder.read(in.data(), kChunk);
+    if (matrix.empty()) {
+      std::copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n * in_channels), buf.begin());
+      return n;
+    }
+    for (std::size_t f = 0; f < n; ++f) {
+      const float* x = &in[f * in_channels];
+      for (int o = 0; o < options.channels; ++o) {
+        const double* row = &matrix[static_cast<std::size_t>(o * in_channels)];
+        double v = 0.0;
+        for (int i = 0; i < in_channels; ++i) v += row[i] * x[i];
+        buf[f * options.channels + o] = static_cast<float>(v);
+      }
+    }
+    return n;
+  };
   if (to_stdout) {
     StreamWavWriter out(STDOUT_FILENO, options.sample_rate, options.channels, options.format);
-    while (const std::size_t n = decoder.read(buf.data(), kChunk)) {
+    while (const std::size_t n = next()) {
       out.write(buf.data(), n);
       report.frames += static_cast<std::int64_t>(n);
     }
   } else {
     audio::SoundWriter out(options.output, options.sample_rate, options.channels, options.format,
                            audio::container_for_path(options.output));
-    while (const std::size_t n = decoder.read(buf.data(), kChunk)) {
+    while (const std::size_t n = next()) {
       out.write(buf.data(), n);
       report.frames += static_cast<std::int64_t>(n);
     }

@@ -163,6 +163,17 @@ ff -i h264_a.mp4 -vn -ac 1 -ar 22050 ref22.wav
 sox ref22.wav -r 16000 ref22to16.wav
 d=$(sox -m -v 1 raw.wav -v -1 ref22to16.wav -n stat 2>&1 | awk '/^Maximum amplitude/ {a=$3} /^Minimum amplitude/ {b=-$3} END {print (a > b ? a : b)}')
 check "the comparison can fail: another resampling path differs (diff $d)" '! near "$d" 0 0.0000306'
+# A stereo source with different channels: the downmix must be FFmpeg's ((L + R) / 2).
+# Tolerance 4/32768 (-78 dBFS): we resample each channel and then mix, FFmpeg mixes and then
+# resamples; the float rounding of the two orders differs by up to 3 steps of 16-bit.
+sox -n -r 44100 -c 2 -b 16 st.wav synth 2 sine 440 sine 1000 vol 0.4
+ff "${SRC[@]}" -i st.wav -map 0:v -map 1:a -t 2 -c:v libx264 -preset ultrafast -c:a aac -b:a 192k st.mp4
+run "$P" extract st.mp4 -o st_ours.wav --no-report
+expect_rc 0
+ff -i st.mp4 -vn -ac 1 -ar 16000 st_ref.wav
+d=$(sox -m -v 1 st_ours.wav -v -1 st_ref.wav -n stat 2>&1 | awk '/^Maximum amplitude/ {a=$3} /^Minimum amplitude/ {b=-$3} END {print (a > b ? a : b)}')
+check "stereo source: max |diff| <= 4/32768 (got $d)" 'near "$d" 0 0.000123'
+check "stereo source: same length" '[ "$(soxi -s st_ours.wav)" = "$(soxi -s st_ref.wav)" ]'
 "$P" extract h264_a.mp4 -o - >pipe.wav
 check "stdout holds the same samples" 'cmp -s <(tail -c +45 pipe.wav) <(tail -c +45 raw.wav)'
 check "ffmpeg reads the piped WAV" '[ "$(ffprobe -v error -count_packets -show_entries stream=sample_rate,channels -of csv=p=0 pipe.wav)" = "16000,1" ]'

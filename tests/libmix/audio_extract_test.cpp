@@ -31,12 +31,11 @@ TEST(AudioExtract, SixteenKilohertzMonoByDefault) {
   std::vector<float> x(40000);
   const std::size_t n = d.read(x.data(), x.size());
   ASSERT_EQ(n, 32000u);
-  // FFmpeg's standard stereo-to-mono downmix is (L + R) / sqrt(2), so a tone the same in
-  // both channels comes out 3 dB louder: peak 0.5 * sqrt(2), RMS 0.5 (away from the edges,
-  // through the resampler).
+  // Stereo to mono as FFmpeg's command line does it, (L + R) / 2: a tone the same in both
+  // channels keeps its level, RMS 0.5 / sqrt(2) (away from the edges, through the resampler).
   double sum = 0;
   for (std::size_t i = 1000; i < 31000; ++i) sum += x[i] * x[i];
-  EXPECT_NEAR(std::sqrt(sum / 30000), 0.5, 0.005);
+  EXPECT_NEAR(std::sqrt(sum / 30000), 0.5 / std::sqrt(2.0), 0.005);
   const audio::Json j = mix::extract_report_json(r, "");
   EXPECT_EQ(j["schema"], "dub.extract/1");
   EXPECT_EQ(j["output"]["frames"], 32000);

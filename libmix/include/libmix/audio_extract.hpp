@@ -1,9 +1,10 @@
 // Extracting a video's (or any media file's) audio as PCM WAV for speech recognition: the
 // equivalent of `ffmpeg -i IN -vn -ac 1 -ar 16000 OUT.wav` by default.
 //
-// Streaming with flat memory: chunks are decoded, re-channelled and resampled by the
-// libaudio Decoder (libswresample, FFmpeg's defaults, so the samples match FFmpeg's own
-// conversion closely) and written as they come. A file output is written atomically
+// Streaming with flat memory: chunks are decoded and resampled by the libaudio Decoder
+// (libswresample, FFmpeg's defaults), re-channelled with the matrix FFmpeg's command line
+// uses for 16-bit output (normalised: stereo to mono is (L + R) / 2), so the samples match
+// FFmpeg's own conversion closely, and written as they come. A file output is written atomically
 // (SoundWriter: temp file, rename). "-" writes the WAV to stdout: the header cannot be
 // patched afterwards, so its RIFF and data sizes are 0xFFFFFFFF ("unknown"), as FFmpeg writes
 // to a pipe; FFmpeg, SoX and libsndfile read such a stream to its end.
