@@ -8,10 +8,11 @@
 // writer, or SIGINT/SIGTERM, removes the temporary. Only commit() writes the real Info frame,
 // by seeking back to the placeholder LAME put after the ID3v2 tag.
 //
-// "-" writes to stdout. stdout cannot seek back, so there the Info frame stays LAME's
-// placeholder (a frame of silence with no delay/padding information): decoders then play
-// 1152 + 529 extra samples of silence at the start and up to one frame of padding at the
-// end, and the duration is not exact. Write to a file when exact length matters.
+// "-" writes to stdout. stdout cannot seek back to fill in the Info frame, so there the
+// stream has none (rather than LAME's placeholder, which decoders would play as one more
+// frame of silence): decoders then play the encoder delay (576 + 529 samples of silence) at
+// the start and up to one frame of padding at the end, and the duration is not exact.
+// Write to a file when exact length matters.
 //
 // The ID3v2.3 tag holds the non-empty fields of Id3Tags (TIT2, TPE1, TALB, COMM, TYER); text
 // that is pure ASCII is stored as ISO-8859-1, anything else as UTF-16 with a BOM (the form
