@@ -1,30 +1,31 @@
 // The track list of a mix, and its two text forms: an LRC file and a CUE sheet.
 //
 // Times. Each start time is rounded to the nearest tick of the format (LRC: centisecond,
-// CUE: frame of 1/75 s; ties away from zero), then raised, if needed, to the previous
-// track's tick, so that rounding never puts a later track before an earlier one (two tracks
-// may share a tick). Times beyond 99 minutes keep counting minutes: LRC "[123:04.50]", CUE
-// "123:04:37" (the CD format limits CUE times to 99:59:74, but cue sheets for single long
-// files exceed it routinely, and readers that parse the minutes as an integer accept it).
-// LRC readers that match exactly two minute digits skip such lines; which common readers
+// CUE: frame of 1/75 s; ties away from zero). Start times must not decrease, and rounding
+// to nearest is monotonic, so a later track never gets an earlier time than the one before
+// it (tracks closer than a tick may share one). Times beyond 99 minutes keep counting minutes: LRC
+// "[123:04.50]", CUE "123:04:37" (the CD format limits CUE times to 99:59:74, but cue sheets for
+// single long files exceed it routinely, and readers that parse the minutes as an integer accept
+// it). LRC readers that match exactly two minute digits skip such lines; which common readers
 // accept them is recorded in man/djb-render-outputs.txt.
 //
 // LRC (one line per track, "\n" line ends, UTF-8 without BOM):
-//   [ti:TITLE] [ar:ARTIST] [al:ALBUM] [length:mm:ss] [re:TOOL] [ve:VERSION]   (each only
-//   when non-empty; length when > 0, rounded to the nearest second), then per track
-//   "[mm:ss.xx]Artist - Title", or "[mm:ss.xx]Title" when the artist is empty (or the file
-//   name when the title is empty too). LRC has no quoting or escapes: control characters
-//   (line breaks included) in a text become spaces, and "[" / "]" become "(" / ")", since
-//   readers take "[...]" for a tag (a title "[01:00]" would become a second time stamp,
-//   and "]" would end a header tag early).
+//   [ti:TITLE] [ar:ARTIST] [al:ALBUM] [length:mm:ss] [re:TOOL] [ve:VERSION] (each only when
+//   non-empty; length when > 0, rounded to the nearest second), then per track
+//   "[mm:ss.xx]Artist - Title", or "[mm:ss.xx]Title" when the artist is empty (the file name
+//   stands in for an empty title). LRC has no quoting or escapes: control characters and
+//   Unicode line breaks in a text become spaces, and "[" / "]" become "(" / ")", since
+//   readers take "[...]" for a tag (a title "[01:00]" would become a second time stamp, and
+//   "]" would end a header tag early). Surrounding spaces are trimmed (readers trim them).
 //
 // CUE (CRLF line ends, UTF-8 without BOM):
-//   REM COMMENT "TOOL VERSION", PERFORMER "...", TITLE "...", FILE "name" MP3, then per track
-//     TRACK nn AUDIO, TITLE "...", PERFORMER "..." (when non-empty), REM FILE "source name"
-//     (when non-empty), INDEX 01 mm:ss:ff
+//   REM COMMENT "TOOL VERSION", PERFORMER "...", TITLE "..." (each when non-empty),
+//   FILE "name" TYPE (MP3 for .mp3, AIFF for .aif/.aiff, else WAVE), then per track
+//     TRACK nn AUDIO, TITLE "..." (the file name for an empty title), PERFORMER "..." (when
+//     non-empty), REM SOURCE "file name" (when non-empty), INDEX 01 mm:ss:ff
 //   Strings are always quoted. A CUE sheet has no escape for '"', so a double quote inside a
-//   text becomes a single quote ('); control characters (line breaks included) become
-//   spaces. More than 99 tracks is an error (TRACK numbers are two digits).
+//   text becomes a single quote ('); control characters and line breaks become spaces.
+//   More than 99 tracks is an error (TRACK numbers have two digits).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,7 @@ struct TrackEntry {
   double start_seconds = 0;  // where the track starts in the mix (>= 0)
   std::string artist;        // may be empty
   std::string title;
-  std::string file;  // the source file's name (informational: CUE "REM FILE")
+  std::string file;  // the source file's name (CUE "REM SOURCE"; stands in for an empty title)
 };
 
 struct TrackList {
@@ -60,8 +61,8 @@ void write_cue(std::ostream& out, const TrackList& list, const std::string& audi
 std::string lrc_text(const TrackList& list);
 std::string cue_text(const TrackList& list, const std::string& audio_file_name);
 
-// Each track's start in ticks of 1/ticks_per_second (100 for LRC, 75 for CUE) by the rule
-// above: nearest, then never below the previous track's.
+// Each track's start in ticks of 1/ticks_per_second (100 for LRC, 75 for CUE), rounded to
+// nearest as above. Throws like write_lrc.
 std::vector<std::int64_t> start_ticks(const TrackList& list, int ticks_per_second);
 
 // "mm:ss.xx" for a number of centiseconds, "mm:ss:ff" for a number of CUE frames.
