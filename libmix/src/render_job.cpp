@@ -150,12 +150,18 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   if (lrc) lrc->commit();
   if (cue) cue->commit();
   if (!job.bundle.empty()) {
-    ZipBundle zip(job.bundle);
-    zip.add_file(audio_name, names.audio);
-    zip.add_text(fs::path(names.lrc).filename().string(), lrc_body);
-    zip.add_text(fs::path(names.cue).filename().string(), cue_body);
-    zip.add_text(names.plan_in_bundle, doc.dump(2) + "\n");
-    zip.commit();
+    try {
+      ZipBundle zip(job.bundle);
+      zip.add_file(audio_name, names.audio);
+      zip.add_text(fs::path(names.lrc).filename().string(), lrc_body);
+      zip.add_text(fs::path(names.cue).filename().string(), cue_body);
+      zip.add_text(names.plan_in_bundle, doc.dump(2) + "\n");
+      zip.commit();
+    } catch (...) {  // all or nothing: no mix without the bundle asked for
+      std::error_code ec;
+      for (const std::string& f : {names.audio, names.lrc, names.cue}) fs::remove(f, ec);
+      throw;
+    }
   }
 
   // The report.
