@@ -368,7 +368,10 @@ class EncoderThread {
 class SoundFileSink : public AudioSink {
  public:
   SoundFileSink(const std::string& path, int rate, int channels)
-      : writer_(path, rate, channels, audio::SampleFormat::float32,
+      : writer_(path, rate, channels,
+                audio::container_for_path(path) == audio::Container::wav
+                    ? audio::SampleFormat::float32
+                    : audio::SampleFormat::pcm24,
                 audio::container_for_path(path)) {}
   void write(const float* interleaved, std::size_t frames) override {
     writer_.write(interleaved, frames);

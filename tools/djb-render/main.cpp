@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   app.add_option("--ceiling", job.render.limiter.ceiling_dbtp, "True-peak ceiling in dBTP")
       ->check(CLI::Range(-12.0, 0.0))
       ->capture_default_str();
+  app.add_option("--rate", job.render.sample_rate,
+                 "Sample rate of the mix (MP3: 32000, 44100 or 48000)")
+      ->check(CLI::Range(8000, 192000))
+      ->capture_default_str();
   app.add_option("--title", job.title, "Title of the mix (default: the output's name)");
   app.add_option("--artist", job.artist, "Artist of the mix");
   app.add_flag("--no-verify", no_verify, "Do not check the tracks' SHA-256 against the plan");

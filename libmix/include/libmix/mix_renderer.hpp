@@ -85,7 +85,7 @@ struct RenderResult {
 RenderResult render_mix(const MixPlan& plan, const Timeline& timeline, AudioSink& sink,
                         const RenderOptions& options);
 
-// The sink for a .wav or .flac path (float32 WAV keeps the limiter's output exactly).
+// The sink for a .wav (32-bit float: the limiter's output exactly) or .flac (24-bit) path.
 std::unique_ptr<AudioSink> sound_file_sink(const std::string& path, int sample_rate, int channels);
 
 }  // namespace mix
