@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Makes wf-peaks fixtures with the built programs, then runs the JavaScript compatibility
+# Makes wf-peaks and LRC fixtures with the built programs, then runs the JavaScript compatibility
 # tests (node --test) against them. Needs tests/js/node_modules: scripts/install-deps.
 set -euo pipefail
 BIN="${DJB_BIN:?DJB_BIN must name the directory of the built programs}"
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ ! -f "$here/node_modules/waveform-data/package.json" ]; then
-  echo "tests/js: node_modules/waveform-data is missing; run scripts/install-deps first" >&2
-  exit 1
-fi
+for dep in waveform-data clrc lrc-kit; do
+  if [ ! -f "$here/node_modules/$dep/package.json" ]; then
+    echo "tests/js: node_modules/$dep is missing; run scripts/install-deps first" >&2
+    exit 1
+  fi
+done
 work="$(mktemp -d "${TMPDIR:-/tmp}/djb-js-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -22,6 +24,9 @@ P="$BIN/wf-peaks"
 "$P" -q "$work/track.wav" --split-channels --bits 16 --pixels-per-second 50 -o "$work/track-split16.dat"
 "$P" -q "$work/tone.wav" --samples-per-pixel 441 -o "$work/tone.json"
 "$P" -q - --peaks 500 -o "$work/track-stdin.json" <"$work/track.wav"
+
+# A track list as djb-render writes it (LRC and CUE), with times past 99 minutes.
+"$BIN/eval-writers" samples "$work"
 
 export DJB_JS_FIXTURES="$work"
 cd "$here"
