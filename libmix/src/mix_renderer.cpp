@@ -429,14 +429,37 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
       const double bpm = t.target_bpm > 0 ? t.target_bpm : plan.tracks[k].bpm;
       const double side = bpm > 0 ? opt.preview_bars * 4 * 60.0 / bpm : 8.0;
       const auto s = static_cast<std::int64_t>(side * rate);
-      Window w{std::max<std::int64_t>(0, tl.transitions[k].start - s),
-               std::min(tl.frames, tl.transitions[k].start + tl.transitions[k].frames + s)};
+      // Centred on the moment that defines the transition: the swap of a bass swap, the
+      // middle of any other overlap, the cut itself.
+      const TransitionLayout& tr = tl.transitions[k];
+      const double at = t.type == "bass_swap" ? shapes[k].swap_x : 0.5;
+      const std::int64_t centre = tr.start + static_cast<std::int64_t>(at * tr.frames);
+      Window w{std::max<std::int64_t>(0, centre - s), std::min(tl.frames, centre + s)};
       if (!windows.empty() && w.begin <= windows.back().end)
         windows.back().end = w.end;
       else
         windows.push_back(w);
     }
     if (windows.empty()) windows.push_back({0, std::min<std::int64_t>(tl.frames, 8 * rate)});
+  }
+  // A preview stretches only what it plays: each stretched piece is cut to its window
+  // (with a margin for the joins), at the same ratio.
+  std::vector<TrackLayout> lays = tl.tracks;
+  if (opt.preview) {
+    for (TrackLayout& lay : lays)
+      for (Piece& p : lay.pieces) {
+        if (!p.stretched()) continue;
+        const double r = static_cast<double>(p.mix_frames) / (p.src_end - p.src_begin);
+        for (const Window& w : windows) {
+          const std::int64_t m0 = std::max(p.mix_begin, w.begin - 1024);
+          const std::int64_t m1 = std::min(p.mix_begin + p.mix_frames, w.end + 1024);
+          if (m0 >= m1) continue;
+          const std::int64_t s0 = p.src_begin + std::llround((m0 - p.mix_begin) / r);
+          const std::int64_t s1 = p.src_begin + std::llround((m1 - p.mix_begin) / r);
+          p = {p.kind, s0, std::max(s1, s0 + 1), m0, m1 - m0, p.speed};
+          break;
+        }
+      }
   }
   const std::int64_t gap = opt.preview ? rate / 2 : 0;
   const std::int64_t window_fade = opt.preview ? rate / 20 : 0;
@@ -513,7 +536,7 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
           continue;
         }
         if (!voices[i]) {
-          voices[i] = std::make_unique<Voice>(plan.tracks[i], lay, rate, opt.engine,
+          voices[i] = std::make_unique<Voice>(plan.tracks[i], lays[i], rate, opt.engine,
                                               result.stretched_source_frames);
           filters_in[i] = std::make_unique<Biquad>(kChannels);
           filters_out[i] = std::make_unique<Biquad>(kChannels);

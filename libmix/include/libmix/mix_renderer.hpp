@@ -14,8 +14,10 @@
 // and result (one overlap: about 10 MB per 30 s); the queue holds at most 8 blocks.
 //
 // Preview: only a window around each transition (preview_bars bars at the overlap tempo
-// either side, or 8 s for a plan without tempo), windows joined by 0.5 s of silence, each
-// faded in and out over 50 ms; the faster stretch engine.
+// either side of its centre: the swap of a bass swap, the middle of another overlap, the
+// cut; 8 s without a tempo), windows joined by 0.5 s of silence, each faded in and out over
+// 50 ms; stretched pieces are cut to their window before stretching (the faster engine is
+// the caller's choice). Tracks are still decoded from their start (decode and discard).
 #pragma once
 
 #include <cstdint>
@@ -42,7 +44,7 @@ class AudioSink {
 struct RenderOptions {
   int sample_rate = 44100;  // stereo always
   bool preview = false;
-  double preview_bars = 4;
+  double preview_bars = 4;  // either side of the transition's centre
   StretchEngine engine = StretchEngine::finer;
   double target_lufs = -14.0;
   double max_gain_db = 12.0;
