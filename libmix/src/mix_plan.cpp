@@ -86,6 +86,13 @@ MixPlan parse_plan(const Json& doc, const std::string& source) {
       track.artist = t["artist"].get<std::string>();
     track.duration = number(t, "duration", where, source);
     track.bpm = number_or(t, "bpm", 0);
+    if (t.contains("beat_grid") && t["beat_grid"].is_object() &&
+        t["beat_grid"].contains("period") && t["beat_grid"]["period"].is_number() &&
+        t["beat_grid"].contains("first_beat") && t["beat_grid"]["first_beat"].is_number() &&
+        t["beat_grid"]["period"].get<double>() > 0) {
+      track.first_beat = t["beat_grid"]["first_beat"].get<double>();
+      track.period = t["beat_grid"]["period"].get<double>();
+    }
     if (t.contains("downbeats") && t["downbeats"].is_array())
       for (const Json& d : t["downbeats"])
         if (d.is_number()) track.downbeats.push_back(d.get<double>());
@@ -192,6 +199,15 @@ void check_plan_inputs(MixPlan& plan, bool verify_sha256) {
   }
 }
 
+namespace {
+// Signed distance from `t` to the nearest beat of a track's grid (0 without a grid).
+double grid_offset(const PlanTrack& track, double t) {
+  if (track.period <= 0) return 0;
+  const double k = std::round((t - track.first_beat) / track.period);
+  return track.first_beat + k * track.period - t;
+}
+}  // namespace
+
 Timeline layout_plan(const MixPlan& plan, int rate) {
   auto frame = [rate](double seconds) {
     return static_cast<std::int64_t>(std::llround(seconds * rate));
@@ -209,13 +225,15 @@ Timeline layout_plan(const MixPlan& plan, int rate) {
     if (i > 0) {
       const PlanTransition& in = plan.transitions[i - 1];
       const TransitionLayout& tr = tl.transitions[i - 1];
-      src = frame(in.entry);
+      double entry = in.entry;
+      if (tr.frames > 0) entry += tr.align;
+      src = frame(entry);
       lay.mix_begin = tr.start;
       if (tr.frames > 0) {
         // A stretch of exactly 1 keeps source and mix frames equal, so it never needs Rubber
         // Band for a frame of rounding.
         const std::int64_t end =
-            in.stretch_b == 1.0 ? src + tr.frames : frame(in.entry + in.b_seconds);
+            in.stretch_b == 1.0 ? src + tr.frames : frame(entry + in.b_seconds);
         lay.pieces.push_back({Piece::incoming, src, end, tr.start, tr.frames, in.stretch_b});
         src = end;
       }
@@ -235,6 +253,14 @@ Timeline layout_plan(const MixPlan& plan, int rate) {
       TransitionLayout& tr = tl.transitions[i];
       tr.start = cursor;
       tr.frames = out->type == "cut" ? 0 : frame(out->mix_seconds);
+      const PlanTrack& next = plan.tracks[i + 1];
+      if (tr.frames > 0 && out->type != "fade" && track.period > 0 && next.period > 0) {
+        // A's beat sits dA after its exit in source time, i.e. dA / stretch_a in the mix;
+        // B's first beat must land there: its source start moves by dB - dA * sb / sa.
+        const double da = grid_offset(track, out->exit), db = grid_offset(next, out->entry);
+        const double shift = db - da * out->stretch_b / out->stretch_a;
+        if (std::abs(shift) < next.period / 4 && out->entry + shift >= 0) tr.align = shift;
+      }
       if (tr.frames > 0)
         lay.pieces.push_back(
             {Piece::outgoing, solo_end_src,

@@ -230,16 +230,18 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   for (std::size_t k = 0; k < plan.transitions.size(); ++k) {
     const PlanTransition& pt = plan.transitions[k];
     const RenderedTransition& rt = r.transitions[k];
-    transitions.push_back({{"from", pt.from},
-                           {"to", pt.to},
-                           {"type", pt.type},
-                           {"start", rt.start >= 0 ? Json(sec(rt.start)) : Json(nullptr)},
-                           {"start_sample", rt.start >= 0 ? Json(rt.start) : Json(nullptr)},
-                           {"samples", rt.frames},
-                           {"seconds", sec(rt.frames)},
-                           {"target_bpm", pt.target_bpm},
-                           {"stretch_a", pt.stretch_a},
-                           {"stretch_b", pt.stretch_b}});
+    transitions.push_back(
+        {{"from", pt.from},
+         {"to", pt.to},
+         {"type", pt.type},
+         {"start", rt.start >= 0 ? Json(sec(rt.start)) : Json(nullptr)},
+         {"start_sample", rt.start >= 0 ? Json(rt.start) : Json(nullptr)},
+         {"samples", rt.frames},
+         {"seconds", sec(rt.frames)},
+         {"target_bpm", pt.target_bpm},
+         {"stretch_a", pt.stretch_a},
+         {"stretch_b", pt.stretch_b},
+         {"beat_alignment_ms", audio::round_to(tl.transitions[k].align * 1e3, 3)}});
   }
   rep["transitions"] = transitions;
   rep["stretched_source_seconds"] = sec(r.stretched_source_frames);

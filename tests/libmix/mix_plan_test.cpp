@@ -80,6 +80,27 @@ TEST(MixPlan, LayoutSharesTheOverlapFrames) {
   EXPECT_EQ(tl.tracks[0].mix_end, 56 * 44100);
 }
 
+TEST(MixPlan, BeatGridsAlignTheOverlap) {
+  // A's grid puts a beat 4 ms after its exit, B's grid a beat 6 ms before its entry: B's
+  // source range moves by -6 ms - 4 ms x 0.96 so both beats land on the same mix sample.
+  Json doc = two_track_plan();
+  doc["tracks"][0]["beat_grid"] = {{"first_beat", 0.004}, {"period", 0.5}};
+  doc["tracks"][1]["beat_grid"] = {{"first_beat", -0.006}, {"period", 0.48}};
+  doc["transitions"][0]["entry"] = 0.96;
+  const mix::Timeline tl = mix::layout_plan(mix::parse_plan(doc, "p"), 44100);
+  const double shift = -0.006 - 0.004 * 0.96;
+  EXPECT_NEAR(tl.transitions[0].align, shift, 1e-12);
+  EXPECT_EQ(tl.tracks[1].pieces[0].src_begin, std::llround((0.96 + shift) * 44100));
+  // A's beat (40.004 s) and B's beat (0.954 s) in mix frames.
+  const double a_beat = 40.0 * 44100 + 0.004 * 44100;
+  const double b_beat =
+      tl.tracks[1].pieces[0].mix_begin + (0.954 * 44100 - tl.tracks[1].pieces[0].src_begin) / 0.96;
+  EXPECT_NEAR(a_beat, b_beat, 1.5);
+  // Without grids nothing moves.
+  EXPECT_EQ(mix::layout_plan(mix::parse_plan(two_track_plan(), "p"), 44100).transitions[0].align,
+            0.0);
+}
+
 TEST(MixPlan, RejectsImpossibleTempoRatios) {
   Json doc = two_track_plan();
   doc["transitions"][0]["tempo"]["stretch_b"] = 2.5;

@@ -13,7 +13,10 @@
 // then alone at its own tempo, then its outgoing overlap (stretch_a). Overlap starts and
 // lengths are rounded to whole frames once, and both tracks of an overlap get exactly the
 // same frames, so their beats stay on one grid; the tempo steps at the overlap's edges
-// (which are downbeats) rather than ramping.
+// (which are downbeats) rather than ramping. A plan's exit and entry are downbeat times,
+// which may sit a few milliseconds off the tracks' fitted beat grids; when both tracks have
+// a grid, B's source range is moved by that difference (at most a quarter beat) so the two
+// grids, not just the two downbeat estimates, coincide.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +36,8 @@ struct PlanTrack {
   std::string title;
   std::optional<std::string> artist;
   double duration = 0;
-  double bpm = 0;  // 0 = beatless
+  double bpm = 0;                     // 0 = beatless
+  double first_beat = 0, period = 0;  // the beat grid; period 0 = none
   std::vector<double> downbeats;
   std::optional<double> integrated_lufs;
   double play_start = 0, play_end = 0;
@@ -83,6 +87,7 @@ struct TrackLayout {
 
 struct TransitionLayout {
   std::int64_t start = 0, frames = 0;  // the overlap in mix frames (frames 0 for a cut)
+  double align = 0;  // seconds B's source range was moved to put its beats on A's grid
 };
 
 struct Timeline {
