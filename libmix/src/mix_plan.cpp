@@ -259,7 +259,8 @@ Timeline layout_plan(const MixPlan& plan, int rate) {
         // B's first beat must land there: its source start moves by dB - dA * sb / sa.
         const double da = grid_offset(track, out->exit), db = grid_offset(next, out->entry);
         const double shift = db - da * out->stretch_b / out->stretch_a;
-        if (std::abs(shift) < next.period / 4 && out->entry + shift >= 0) tr.align = shift;
+        // A start before 0 is fine: the reader plays silence before the file.
+        if (std::abs(shift) < next.period / 4) tr.align = shift;
       }
       if (tr.frames > 0)
         lay.pieces.push_back(
