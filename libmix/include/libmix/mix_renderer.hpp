@@ -44,7 +44,7 @@ class AudioSink {
 struct RenderOptions {
   int sample_rate = 44100;  // stereo always
   bool preview = false;
-  double preview_bars = 4;  // either side of the transition's centre
+  double preview_bars = 2;  // either side of the transition's centre
   StretchEngine engine = StretchEngine::finer;
   double target_lufs = -14.0;
   double max_gain_db = 12.0;
