@@ -162,6 +162,18 @@ TEST(Mp3Writer, GaplessExactLengthCbr320AndFaithful) {
   EXPECT_GE(delay, 576);
 }
 
+TEST(Mp3Writer, SameInputGivesTheSameBytes) {
+  testutil::TempDir dir;
+  Mp3Options o;
+  o.tags.title = "Same";
+  const auto pcm = tones(44100, 44100, 2);
+  encode(dir / "a.mp3", o, pcm);
+  encode(dir / "b.mp3", o, pcm);
+  const auto a = read_bytes(dir / "a.mp3");
+  ASSERT_GT(a.size(), 1000u);
+  EXPECT_EQ(a, read_bytes(dir / "b.mp3"));
+}
+
 TEST(Mp3Writer, Id3TagsReadBackByFfprobe) {
   testutil::TempDir dir;
   const std::string path = dir / "tags.mp3";
