@@ -1,0 +1,78 @@
+// djb-render: render a djb.plan/1 into a mix (MP3 + LRC + CUE, optionally a ZIP bundle) and
+// print a djb.render/1 report on stdout.
+#include <iostream>
+
+#include "libaudio/cli.hpp"
+#include "libaudio/json_out.hpp"
+#include "libaudio/progress.hpp"
+#include "libmix/render_job.hpp"
+
+int main(int argc, char** argv) {
+  audio::cli::Tool tool("djb-render",
+                        "Render a mix plan (djb.plan/1): tempo-matched transitions, loudness "
+                        "matching, a true-peak limiter; MP3 320 kbps + LRC + CUE out, a "
+                        "djb.render/1 report on stdout");
+  CLI::App& app = tool.app();
+  mix::RenderJob job;
+  std::string progress_mode, ceiling = "-1";
+  bool no_verify = false;
+  app.add_option("PLAN", job.plan_path, "The plan (djb.plan/1), or - for stdin")->required();
+  app.add_option("-o,--output", job.output,
+                 "The mix: .mp3 (or .wav/.flac); NAME.lrc and "
+                 "NAME.cue are written beside it")
+      ->required()
+      ->type_name("FILE");
+  app.add_option("--bundle", job.bundle, "Also a ZIP of the mix, LRC, CUE and plan")
+      ->type_name("FILE.zip");
+  app.add_flag("--preview", job.render.preview,
+               "Only the transitions, a few bars either side, faster engine");
+  app.add_option("--preview-bars", job.render.preview_bars, "Bars either side in a preview")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--target-lufs", job.render.target_lufs,
+                 "Loudness every track is matched to (EBU R128)")
+      ->check(CLI::Range(-40.0, -5.0))
+      ->capture_default_str();
+  app.add_option("--ceiling", job.render.limiter.ceiling_dbtp, "True-peak ceiling in dBTP")
+      ->check(CLI::Range(-12.0, 0.0))
+      ->capture_default_str();
+  app.add_option("--rate", job.render.sample_rate,
+                 "Sample rate of the mix (MP3: 32000, 44100 or 48000)")
+      ->check(CLI::Range(8000, 192000))
+      ->capture_default_str();
+  app.add_option("--title", job.title, "Title of the mix (default: the output's name)");
+  app.add_option("--artist", job.artist, "Artist of the mix");
+  app.add_flag("--no-verify", no_verify, "Do not check the tracks' SHA-256 against the plan");
+  app.add_option("--progress", progress_mode,
+                 "Progress on stderr: bar (also without a terminal) or json (JSON Lines)")
+      ->expected(0, 1)
+      ->default_str("bar")
+      ->check(CLI::IsMember({"", "bar", "json"}));
+
+  return tool.run(argc, argv, [&]() -> audio::Exit {
+    job.verify_sha256 = !no_verify;
+    job.render.engine = job.render.preview ? mix::StretchEngine::faster : mix::StretchEngine::finer;
+    const bool json = progress_mode == "json";
+    const bool given = app.count("--progress") > 0;
+    audio::Progress bar(!json && (given || tool.progress_enabled()), "rendering");
+    double last = -1;
+    job.render.on_progress = [&](double done, double total) {
+      if (json) {
+        if (done - last < 10.0 && done < total) return;  // a line per 10 s of mix
+        last = done;
+        audio::Json line;
+        line["schema"] = "djb.progress/1";
+        line["done_seconds"] = audio::round_seconds(done);
+        line["total_seconds"] = audio::round_seconds(total);
+        audio::write_json_line(std::cerr, line);
+      } else {
+        bar.set_total(total);
+        bar.update(done);
+      }
+    };
+    const audio::Json report = mix::run_render_job(job);
+    bar.finish();
+    audio::write_json_line(std::cout, report);
+    return audio::Exit::ok;
+  });
+}
