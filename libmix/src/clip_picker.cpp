@@ -238,7 +238,8 @@ std::pair<double, double> parse_range(const std::string& text) {
     const auto colon = s.find(':');
     if (colon != std::string::npos) {
       char* e = nullptr;
-      m = std::strtod(s.substr(0, colon).c_str(), &e);
+      const std::string minutes = s.substr(0, colon);  // `e` points into it: keep it alive
+      m = std::strtod(minutes.c_str(), &e);
       if (colon == 0 || *e != '\0') throw std::invalid_argument(s);
       rest = s.substr(colon + 1);
     }
