@@ -131,30 +131,26 @@ void TruePeakLimiter::process(const float* interleaved, std::size_t frames,
   for (std::size_t i = 0; i < frames; ++i) {
     push_frame(interleaved + i * channels_);
     ++real_in_;
-    const std::int64_t j = in_ - 1 - static_cast<std::int64_t>(latency_);
-    if (j < 0) continue;
-    const double g = std::min(1.0, r_sum_ / static_cast<double>(look_));
-    if (g < 1.0) {
-      ++limited_;
-      min_gain_ = std::min(min_gain_, g);
-    }
-    for (int ch = 0; ch < channels_; ++ch) out.push_back(static_cast<float>(sample(j, ch) * g));
-    ++out_;
+    emit_delayed(out);
   }
+}
+
+void TruePeakLimiter::emit_delayed(std::vector<float>& out) {
+  const std::int64_t j = in_ - 1 - static_cast<std::int64_t>(latency_);
+  if (j < 0) return;  // still filling the look-ahead
+  const double g = std::min(1.0, r_sum_ / static_cast<double>(look_));
+  if (g < 1.0) {
+    ++limited_;
+    min_gain_ = std::min(min_gain_, g);
+  }
+  for (int ch = 0; ch < channels_; ++ch) out.push_back(static_cast<float>(sample(j, ch) * g));
+  ++out_;
 }
 
 void TruePeakLimiter::flush(std::vector<float>& out) {
   while (out_ < real_in_) {
     push_frame(nullptr);
-    const std::int64_t j = in_ - 1 - static_cast<std::int64_t>(latency_);
-    if (j < 0) continue;
-    const double g = std::min(1.0, r_sum_ / static_cast<double>(look_));
-    if (g < 1.0) {
-      ++limited_;
-      min_gain_ = std::min(min_gain_, g);
-    }
-    for (int ch = 0; ch < channels_; ++ch) out.push_back(static_cast<float>(sample(j, ch) * g));
-    ++out_;
+    emit_delayed(out);
   }
 }
 

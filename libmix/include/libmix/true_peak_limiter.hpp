@@ -40,6 +40,7 @@ class TruePeakLimiter {
 
  private:
   void push_frame(const float* frame);             // nullptr = a silent frame while flushing
+  void emit_delayed(std::vector<float>& out);      // the frame leaving the look-ahead, gained
   double interpolated_peak(std::int64_t n) const;  // between n and n+1, over channels
   float sample(std::int64_t n, int ch) const;
 
