@@ -7,8 +7,6 @@ P="$BIN/clip-highlights"
 cd "$WORK" || exit 1
 
 ff() { ffmpeg -nostdin -v error -y "$@"; }
-jl() { node -e 'const d = JSON.parse(process.argv[1]); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 dur() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
 
 # A song at 120 BPM (2 s bars): intro 0-8, verse 8-24, chorus 24-40, verse 40-56,

@@ -6,9 +6,6 @@ P="$BIN/djb-analyze"
 cd "$WORK" || exit 1
 
 ff() { ffmpeg -nostdin -v error -y "$@"; }
-# jq-like access with node (already a test dependency): jl JSON-TEXT EXPR, EXPR in JS on d.
-jl() { node -e 'const d = JSON.parse(process.argv[1]); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 lines() { printf '%s\n' "$1" | grep -c .; }
 line() { printf '%s\n' "$1" | sed -n "${2}p"; }
 

@@ -6,9 +6,6 @@
 P="$BIN/djb-transition"
 cd "$WORK" || exit 1
 
-# jl JSON-TEXT EXPR: EXPR in JavaScript on d (node is already a test dependency).
-jl() { node -e 'const d = JSON.parse(process.argv[1]); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
-
 # Fixtures: three short tracks in neighbouring keys and tempi, a half-time one, a pad.
 "$SYNTH" track --bpm 124 --key Am --sections intro:8,drop:16,outro:8 -o a.wav
 "$SYNTH" track --bpm 126 --key Em --sections intro:8,drop:8,breakdown:8,drop:8,outro:8 -o b.wav

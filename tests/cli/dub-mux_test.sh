@@ -8,7 +8,6 @@ P="$BIN/dub-mux"
 cd "$WORK"
 
 jget() { node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 ff() { ffmpeg -nostdin -v error -y "$@"; }
 # Checksum of a stream's packets: payload and timing (pts, dts, duration, flags) in order.
 packets() { ffprobe -v error -select_streams "$2" -show_entries packet=pts,dts,duration,flags,data_hash -show_data_hash sha256 -of csv "$1" | sha256sum | cut -c1-16; }

@@ -8,6 +8,8 @@
 #   expect_file F / expect_no_file F
 #   check NAME CONDITION  a named assertion on a shell condition (e.g. check "x" '[ 1 = 1 ]')
 #   finish                prints "N passed, N failed" and exits non-zero on any failure
+#   jl JSON EXPR          evaluates EXPR (JavaScript, on d = the parsed JSON) with node, prints it
+#   near A B TOL          true when |A - B| <= TOL
 set -u
 BIN="${DJB_BIN:?DJB_BIN must name the directory of the built programs}"
 SYNTH="$BIN/synth"
@@ -19,6 +21,10 @@ CURRENT="(setup)"
 OUT=""
 ERR=""
 RC=0
+
+# jq-like access with node (already a test dependency): jl JSON-TEXT EXPR, EXPR in JS on d.
+jl() { node -e 'const d = JSON.parse(process.argv[1]); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 # Names the case the following assertions belong to.
 case_() { CURRENT="$*"; }

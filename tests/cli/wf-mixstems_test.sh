@@ -7,7 +7,6 @@ P="$BIN/wf-mixstems"
 # jq-like field access with node (a test dependency already): jget FILE EXPR, EXPR in JS on d.
 jget() { node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
 # |a - b| <= tol, in floating point: near A B TOL
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 # The largest |sample| of the difference of two files, by sox.
 max_diff() {
   sox -m -v 1 "$1" -v -1 "$2" -n stat 2>&1 |
