@@ -11,12 +11,13 @@
 #include <optional>
 #include <thread>
 
-#include "libaudio/decoder.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/loudness.hpp"
 #include "libaudio/sound_writer.hpp"
 #include "libmix/biquad.hpp"
 #include "libmix/fades.hpp"
+#include "libmix/source_reader.hpp"
+#include "libmix/work_ahead.hpp"
 
 namespace mix {
 
@@ -26,86 +27,136 @@ using audio::Exit;
 namespace {
 
 constexpr int kChannels = 2;
-constexpr std::int64_t kBlock = 4096;        // frames per mix block
-constexpr std::int64_t kJoin = 64;           // half of the crossfade between two pieces
-constexpr std::int64_t kPad = 4096;          // source frames either side of a stretched piece
-constexpr std::int64_t kChunk = 16384;       // frames an unstretched piece produces at a time
-constexpr std::int64_t kHistory = 4 * kPad;  // source frames a reader keeps behind it
-constexpr double kEdgeFadeSeconds = 0.005;   // anti-click at the mix's very start and end
+constexpr std::int64_t kBlock = 4096;       // frames per mix block
+constexpr std::int64_t kJoin = 64;          // half of the crossfade between two pieces
+constexpr std::int64_t kPad = 4096;         // source frames either side of a stretched piece
+constexpr std::int64_t kChunk = 16384;      // frames an unstretched piece produces at a time
+constexpr double kEdgeFadeSeconds = 0.005;  // anti-click at the mix's very start and end
 
-// Sequential reading of one file at the mix rate, with a little history so the next piece
-// may start a few thousand frames before the previous one ended (pads, crossfades). Frames
-// before 0 or after the end read as silence.
-class SourceReader {
- public:
-  SourceReader(const std::string& path, int rate)
-      : dec_(path, audio::DecodeOptions{rate, kChannels, -1, 1}) {}
+// A track's pieces that sound (a layout may hold empty ones).
+std::vector<Piece> audible_pieces(const TrackLayout& layout) {
+  std::vector<Piece> out;
+  for (const Piece& p : layout.pieces)
+    if (p.mix_frames > 0) out.push_back(p);
+  return out;
+}
 
-  void read(std::int64_t from, std::int64_t to, float* out) {
-    if (from > decoded_) skip_to(from);
-    if (std::max<std::int64_t>(from, 0) < begin_)
-      throw Error(Exit::software, "render", "source read went backwards");
-    while (!eof_ && decoded_ < to) decode_chunk();
-    for (std::int64_t f = from; f < to; ++f) {
-      float* o = out + (f - from) * kChannels;
-      if (f < 0 || f >= decoded_) {
-        o[0] = o[1] = 0.0f;
-      } else {
-        const float* s = &buf_[static_cast<std::size_t>((f - begin_) * kChannels)];
-        o[0] = s[0];
-        o[1] = s[1];
-      }
-    }
-    // Keep only the history the next piece may need.
-    const std::int64_t keep_from = to - kHistory;
-    if (keep_from - begin_ > 4 * kHistory) {
-      const std::int64_t drop = std::min(keep_from, decoded_) - begin_;
-      buf_.erase(buf_.begin(), buf_.begin() + drop * kChannels);
-      begin_ += drop;
-    }
+// A piece's mix frames extended by half a join on each side that has a neighbour: what the
+// voice appends for it.
+struct Extent {
+  std::int64_t left = 0, right = 0;
+  Extent(const std::vector<Piece>& pieces, std::size_t k)
+      : left(k > 0 ? kJoin : 0), right(k + 1 < pieces.size() ? kJoin : 0) {}
+};
+
+// The stretched piece p of `track` as mix frames [p.mix_begin - ext.left, p.mix_end +
+// ext.right): the source with pads either side, so Rubber Band's edges fall outside what
+// is kept, and the downbeats pinned through the key-frame map.
+std::vector<float> stretch_piece(SourceReader& reader, const PlanTrack& track, const Piece& p,
+                                 const Extent& ext, int rate, StretchEngine engine) {
+  const std::int64_t src_frames = p.src_end - p.src_begin;
+  const double ratio = static_cast<double>(p.mix_frames) / static_cast<double>(src_frames);
+  const std::int64_t in_frames = src_frames + 2 * kPad;
+  std::vector<float> in(static_cast<std::size_t>(in_frames * kChannels));
+  reader.read(p.src_begin - kPad, p.src_end + kPad, in.data());
+  const auto out_frames = static_cast<std::int64_t>(std::llround(in_frames * ratio));
+  std::vector<std::pair<std::size_t, std::size_t>> anchors;
+  for (double d : track.downbeats) {
+    const std::int64_t f = std::llround(d * rate) - (p.src_begin - kPad);
+    if (f > 0 && f < in_frames)
+      anchors.emplace_back(static_cast<std::size_t>(f),
+                           static_cast<std::size_t>(std::llround(f * ratio)));
   }
+  std::vector<float> out =
+      stretch_segment(in.data(), static_cast<std::size_t>(in_frames), kChannels, rate,
+                      static_cast<std::size_t>(out_frames), engine, anchors);
+  in = {};
+  const std::int64_t origin = std::llround(kPad * ratio);
+  const std::int64_t first = origin - ext.left, n = p.mix_frames + ext.left + ext.right;
+  out.erase(out.begin(), out.begin() + first * kChannels);
+  out.resize(static_cast<std::size_t>(n * kChannels));
+  return out;
+}
+
+// Every stretched piece of the mix, stretched on a worker thread in the order the mix
+// reaches them (WorkAhead), so Rubber Band runs while the mixing thread mixes what is
+// already there instead of stalling the encoder. Each track's pieces are read through a
+// reader of its own, kept between its pieces and closed after its last one.
+class Stretches {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  // pieces[i]: track i's audible pieces; `wanted` says which stretched pieces will sound
+  // (a preview skips some); engine and rate as for the render.
+  Stretches(const MixPlan& plan, const std::vector<std::vector<Piece>>& pieces,
+            const std::function<bool(const Piece&)>& wanted, int rate, StretchEngine engine)
+      : sources_(pieces.size()) {
+    struct Task {
+      std::size_t track, piece;
+      std::int64_t begin;
+    };
+    std::vector<Task> tasks;
+    jobs_of_.resize(pieces.size());
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      jobs_of_[i].assign(pieces[i].size(), npos);
+      for (std::size_t k = 0; k < pieces[i].size(); ++k)
+        if (pieces[i][k].stretched() && wanted(pieces[i][k]))
+          tasks.push_back({i, k, pieces[i][k].mix_begin - Extent(pieces[i], k).left});
+    }
+    std::stable_sort(tasks.begin(), tasks.end(),
+                     [](const Task& a, const Task& b) { return a.begin < b.begin; });
+    std::vector<std::size_t> last_task_of(pieces.size(), npos);
+    for (std::size_t j = 0; j < tasks.size(); ++j) last_task_of[tasks[j].track] = j;
+    std::vector<WorkAhead::Job> jobs;
+    for (std::size_t j = 0; j < tasks.size(); ++j) {
+      const Task t = tasks[j];
+      jobs_of_[t.track][t.piece] = j;
+      const bool last = last_task_of[t.track] == j;
+      jobs.push_back([this, &plan, &pieces, t, last, rate, engine] {
+        const Piece& p = pieces[t.track][t.piece];
+        Source& src = sources_[t.track];
+        std::lock_guard lock(src.m);
+        if (!src.reader || !src.reader->can_read_from(p.src_begin - kPad))
+          src.reader = std::make_unique<SourceReader>(plan.tracks[t.track].resolved, rate);
+        auto out = stretch_piece(*src.reader, plan.tracks[t.track], p,
+                                 Extent(pieces[t.track], t.piece), rate, engine);
+        if (last) src.reader.reset();
+        return out;
+      });
+    }
+    // Two finished overlaps waiting at most (about 10 MB each for 30 s).
+    work_ = std::make_unique<WorkAhead>(std::move(jobs), 2);
+  }
+
+  // The job for track i's piece k, or npos when it is not stretched here.
+  std::size_t job(std::size_t track, std::size_t piece) const { return jobs_of_[track][piece]; }
+  std::vector<float> take(std::size_t job) { return work_->take(job); }
 
  private:
-  void decode_chunk() {
-    const std::size_t old = buf_.size();
-    buf_.resize(old + kChunk * kChannels);
-    const std::size_t got = dec_.read(buf_.data() + old, kChunk);
-    buf_.resize(old + got * kChannels);
-    decoded_ += static_cast<std::int64_t>(got);
-    if (got == 0) eof_ = true;
-  }
-  void skip_to(std::int64_t from) {
-    buf_.clear();
-    std::vector<float> scratch(kChunk * kChannels);
-    while (!eof_ && decoded_ < from - kHistory) {
-      const auto want = static_cast<std::size_t>(std::min(kChunk, from - kHistory - decoded_));
-      const std::size_t got = dec_.read(scratch.data(), want);
-      decoded_ += static_cast<std::int64_t>(got);
-      if (got == 0) eof_ = true;
-    }
-    begin_ = decoded_;
-  }
-
-  audio::Decoder dec_;
-  std::vector<float> buf_;  // frames [begin_, decoded_)
-  std::int64_t begin_ = 0, decoded_ = 0;
-  bool eof_ = false;
+  struct Source {
+    std::mutex m;
+    std::unique_ptr<SourceReader> reader;
+  };
+  std::vector<Source> sources_;
+  std::vector<std::vector<std::size_t>> jobs_of_;
+  std::unique_ptr<WorkAhead> work_;  // last: its worker stops before the sources go
 };
 
 // One track's samples on the mix timeline, before gains and filters.
 class Voice {
  public:
-  Voice(const PlanTrack& track, const TrackLayout& layout, int rate, StretchEngine engine,
+  Voice(const PlanTrack& track, std::size_t index, const std::vector<Piece>& pieces,
+        std::int64_t mix_end, int rate, StretchEngine engine, Stretches& stretches,
         std::int64_t& stretched_frames)
       : track_(track),
+        index_(index),
         reader_(track.resolved, rate),
         rate_(rate),
         engine_(engine),
-        stretched_frames_(stretched_frames) {
-    for (const Piece& p : layout.pieces)
-      if (p.mix_frames > 0) pieces_.push_back(p);
-    mix_end_ = layout.mix_end;
-  }
+        stretches_(stretches),
+        stretched_frames_(stretched_frames),
+        pieces_(pieces),
+        mix_end_(mix_end) {}
 
   // Writes the voice's frames [at, at + n) (silence outside its pieces) to out.
   void read(std::int64_t at, std::int64_t n, float* out) {
@@ -156,10 +207,9 @@ class Voice {
 
   void produce(std::int64_t at) {
     const Piece& p = pieces_[next_];
-    const std::int64_t ext_l = next_ > 0 ? kJoin : 0;
-    const std::int64_t ext_r = next_ + 1 < pieces_.size() ? kJoin : 0;
-    const std::int64_t ext_begin = p.mix_begin - ext_l;
-    const std::int64_t ext_end = p.mix_begin + p.mix_frames + ext_r;
+    const Extent ext(pieces_, next_);
+    const std::int64_t ext_begin = p.mix_begin - ext.left;
+    const std::int64_t ext_end = p.mix_begin + p.mix_frames + ext.right;
     if (ext_end <= at) {  // a preview skips it
       ++next_;
       started_ = false;
@@ -182,40 +232,28 @@ class Voice {
       }
       return;
     }
-    // A stretched piece: the whole overlap at once, with pads so Rubber Band's edges fall
-    // outside what is kept.
-    const std::int64_t src_frames = p.src_end - p.src_begin;
-    const double ratio = static_cast<double>(p.mix_frames) / static_cast<double>(src_frames);
-    const std::int64_t in_frames = src_frames + 2 * kPad;
-    std::vector<float> in(static_cast<std::size_t>(in_frames * kChannels));
-    reader_.read(p.src_begin - kPad, p.src_end + kPad, in.data());
-    const auto out_frames = static_cast<std::int64_t>(std::llround(in_frames * ratio));
-    std::vector<std::pair<std::size_t, std::size_t>> anchors;
-    for (double d : track_.downbeats) {
-      const std::int64_t f = std::llround(d * rate_) - (p.src_begin - kPad);
-      if (f > 0 && f < in_frames)
-        anchors.emplace_back(static_cast<std::size_t>(f),
-                             static_cast<std::size_t>(std::llround(f * ratio)));
-    }
-    std::vector<float> out =
-        stretch_segment(in.data(), static_cast<std::size_t>(in_frames), kChannels, rate_,
-                        static_cast<std::size_t>(out_frames), engine_, anchors);
-    stretched_frames_ += src_frames;
-    const std::int64_t origin = std::llround(kPad * ratio);
-    append(ext_begin, out.data() + (origin - ext_l) * kChannels, ext_end - ext_begin);
+    const std::size_t job = stretches_.job(index_, next_);
+    const std::vector<float> out = job != Stretches::npos
+                                       ? stretches_.take(job)
+                                       : stretch_piece(reader_, track_, p, ext, rate_, engine_);
+    stretched_frames_ += p.src_end - p.src_begin;
+    append(ext_begin, out.data(), ext_end - ext_begin);
     ++next_;
     started_ = false;
   }
 
   const PlanTrack& track_;
+  std::size_t index_;
   SourceReader reader_;
   int rate_;
   StretchEngine engine_;
+  Stretches& stretches_;
   std::int64_t& stretched_frames_;
-  std::vector<Piece> pieces_;
+  const std::vector<Piece>& pieces_;
+  std::int64_t mix_end_ = 0;
   std::size_t next_ = 0;
   bool started_ = false;
-  std::int64_t cursor_ = 0, mix_end_ = 0;
+  std::int64_t cursor_ = 0;
   std::vector<float> fifo_;  // mix frames [fifo_begin_, fifo_end())
   std::int64_t fifo_begin_ = 0;
   std::vector<float> chunk_;
@@ -490,7 +528,7 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
     for (auto& m : track_meters)
       m.emplace(rate, kChannels, audio::LoudnessOptions{true, false, false, false});
 
-  BlockQueue queue(8);
+  BlockQueue queue(32);
   EncoderThread encoder(sink, queue);
   std::int64_t out_frames = 0;
   auto emit = [&](std::vector<float>&& block) {
@@ -508,6 +546,16 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
     out_frames += n;
     if (!queue.push(std::move(block))) encoder.join();  // rethrows the encoder's error
   };
+
+  std::vector<std::vector<Piece>> pieces(n_tracks);
+  for (std::size_t i = 0; i < n_tracks; ++i) pieces[i] = audible_pieces(lays[i]);
+  // A preview stretches only the pieces that meet one of its windows.
+  auto sounds = [&](const Piece& p) {
+    for (const Window& w : windows)
+      if (p.mix_begin - kJoin < w.end && p.mix_begin + p.mix_frames + kJoin > w.begin) return true;
+    return false;
+  };
+  Stretches stretches(plan, pieces, sounds, rate, opt.engine);
 
   std::vector<std::unique_ptr<Voice>> voices(n_tracks);
   std::vector<std::unique_ptr<Biquad>> filters_in(n_tracks), filters_out(n_tracks);
@@ -536,8 +584,9 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
           continue;
         }
         if (!voices[i]) {
-          voices[i] = std::make_unique<Voice>(plan.tracks[i], lays[i], rate, opt.engine,
-                                              result.stretched_source_frames);
+          voices[i] =
+              std::make_unique<Voice>(plan.tracks[i], i, pieces[i], lays[i].mix_end, rate,
+                                      opt.engine, stretches, result.stretched_source_frames);
           filters_in[i] = std::make_unique<Biquad>(kChannels);
           filters_out[i] = std::make_unique<Biquad>(kChannels);
         }

@@ -29,10 +29,11 @@ struct Fixture {
   testutil::TempDir dir;
   mix::MixPlan plan;
   explicit Fixture(const std::string& type, double stretch_b = 1.0, double lufs_a = -20,
-                   double lufs_b = -20) {
-    testutil::write_audio(dir / "a.wav", synth::sine(220, 10.0, 44100, 2, 0.25),
+                   double lufs_b = -20, const synth::Audio* a = nullptr,
+                   const synth::Audio* b = nullptr) {
+    testutil::write_audio(dir / "a.wav", a ? *a : synth::sine(220, 10.0, 44100, 2, 0.25),
                           audio::SampleFormat::float32);
-    testutil::write_audio(dir / "b.wav", synth::sine(1000, 10.0, 44100, 2, 0.25),
+    testutil::write_audio(dir / "b.wav", b ? *b : synth::sine(1000, 10.0, 44100, 2, 0.25),
                           audio::SampleFormat::float32);
     Json doc = {{"schema", "djb.plan/1"}};
     doc["tracks"] = Json::array();
@@ -131,6 +132,45 @@ TEST(MixRenderer, StretchedTrackFillsItsOverlapExactly) {
     jump = std::max(jump, std::abs(sink.samples[2 * i] - sink.samples[2 * i - 2]));
   EXPECT_LT(jump, 0.08f);
   EXPECT_GT(rms(sink.samples, join, join + 4410), 0.3);
+}
+
+// Mono clicks put in one channel of a stereo track, the other channel silent.
+synth::Audio clicks_in_channel(double bpm, int channel) {
+  const synth::Audio mono = synth::clicks(bpm, 10.0);
+  synth::Audio st;
+  st.channels = 2;
+  st.samples.assign(mono.samples.size() * 2, 0.0f);
+  for (std::size_t i = 0; i < mono.samples.size(); ++i)
+    st.samples[2 * i + channel] = mono.samples[i];
+  return st;
+}
+
+// Where a click's attack crosses half its peak, searched within 20 ms of `near` (frames).
+double click_onset(const std::vector<float>& s, int channel, double near) {
+  const auto from = static_cast<std::size_t>(near - 882), to = static_cast<std::size_t>(near + 882);
+  float peak = 0;
+  for (std::size_t i = from; i < to; ++i) peak = std::max(peak, std::abs(s[2 * i + channel]));
+  for (std::size_t i = from; i < to; ++i)
+    if (std::abs(s[2 * i + channel]) >= 0.5f * peak) return static_cast<double>(i);
+  return -1;
+}
+
+TEST(MixRenderer, StretchedBeatsLandOnTheLeadingTracksGrid) {
+  // A: clicks at 120 BPM (left); B: clicks at 120 / 1.05 BPM (right), stretched by 1.05
+  // into A's tempo through the 4 s overlap from 5 s. Every click of B must land on A's
+  // grid, as A's own clicks do; Rubber Band smears a click's attack, so 1 ms is allowed.
+  const synth::Audio a = clicks_in_channel(120, 0), b = clicks_in_channel(120 / 1.05, 1);
+  Fixture f("crossfade", 1.05, -20, -20, &a, &b);
+  MemorySink sink;
+  mix::render_mix(f.plan, mix::layout_plan(f.plan, 44100), sink, {});
+  for (int k = 1; k < 8; ++k) {  // beat 0 of B is silent (its fade starts at 0)
+    const double planned = (5.0 + 0.5 * k) * 44100;
+    const double on_a = click_onset(sink.samples, 0, planned);
+    const double on_b = click_onset(sink.samples, 1, planned);
+    ASSERT_GE(on_a, 0);
+    ASSERT_GE(on_b, 0);
+    EXPECT_NEAR(on_b, on_a, 0.001 * 44100) << "beat " << k;
+  }
 }
 
 TEST(MixRenderer, PreviewIsShorterAndKeepsTheTransition) {

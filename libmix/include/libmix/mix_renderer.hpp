@@ -1,17 +1,20 @@
 // Rendering a laid-out djb.plan/1 (mix_plan.hpp) into one audio stream, in bounded memory.
 //
-// Each track is a voice that decodes its file sequentially (libaudio Decoder, 44.1 kHz
-// stereo), plays its pieces (time_stretch.hpp for the overlaps whose stretch is not 1; the
-// rest straight from the decoder), joins pieces with a 3 ms crossfade so a change of
+// Each track is a voice that decodes its file sequentially (source_reader.hpp, 44.1 kHz
+// stereo), plays its pieces (the rest straight from the decoder; time_stretch.hpp for the
+// overlaps whose stretch is not 1), joins pieces with a 3 ms crossfade so a change of
 // stretch never clicks, scales the track by its loudness-matching gain (target minus the
 // analysis's integrated loudness, at most +12 dB) and applies the transition's gain curves
 // and filters (see djb-render(1) for each type). The sum goes through the true-peak limiter
-// and is handed, block by block through a bounded queue, to the encoder on a second
-// thread, so stretching and mixing run on one core while the encoder runs on the other.
+// and is handed, block by block through a bounded queue, to the encoder on a second thread.
+// The stretched pieces are made ahead, in mix order, on a third thread (work_ahead.hpp):
+// stretching an overlap takes seconds, and done in line it would starve the encoder, which
+// sets the pace of the whole render.
 //
 // Memory: at most two voices are open at once (three around very short tracks); an
 // unstretched piece streams in 16k-frame chunks; a stretched piece holds its own source
-// and result (one overlap: about 10 MB per 30 s); the queue holds at most 8 blocks.
+// and result (one overlap: about 10 MB per 30 s), and at most two finished ones wait;
+// the queue holds at most 32 blocks of 4096 frames.
 //
 // Preview: only a window around each transition (preview_bars bars at the overlap tempo
 // either side of its centre: the swap of a bass swap, the middle of another overlap, the
