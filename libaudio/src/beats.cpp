@@ -122,15 +122,19 @@ struct Prefix {
 
 // A weighted line through (k, t), refitted without points more than `reject` periods off.
 // It starts from the majority phase, not from a fit of all points: the slope is the median
-// of the beat-to-beat periods, the intercept the densest window of offsets t - slope * k,
-// so a stretch tracked on the off-beat cannot tilt the line towards itself.
+// of the periods measured over spans of up to 32 tracked beats, the intercept the densest
+// window of offsets t - slope * k, so a stretch tracked on the off-beat cannot tilt the
+// line towards itself. (Beat-to-beat periods alone leave the slope a few tenths of a per
+// cent out on jittery beats; over a long segment that tilts the window off the beats.)
 Line robust_fit(const std::vector<double>& k, const std::vector<double>& t,
                 const std::vector<double>& w, double reject) {
   Line l;
   const std::size_t n = k.size();
   if (n < 2) return l;
+  const std::size_t span = std::clamp<std::size_t>(n / 8, 1, 32);
   std::vector<double> steps;
-  for (std::size_t i = 1; i < n; ++i) steps.push_back((t[i] - t[i - 1]) / (k[i] - k[i - 1]));
+  for (std::size_t i = span; i < n; ++i)
+    steps.push_back((t[i] - t[i - span]) / (k[i] - k[i - span]));
   std::nth_element(steps.begin(), steps.begin() + static_cast<long>(steps.size() / 2), steps.end());
   const double p0 = steps[steps.size() / 2];
   std::vector<std::pair<double, std::size_t>> offsets;
@@ -235,7 +239,11 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
     const double p_refined = refine_period(accent, lo, hi, period * f.frame_rate);
     if (p_refined <= 0) continue;
     const double p = p_refined / f.frame_rate;
-    double sw = 0, so = 0;
+    // The phase is the weighted median of the beats' offsets, not their mean: a breakdown
+    // tracked a few tens of milliseconds off (pads, no kick) would pull a mean over the
+    // whole track that far.
+    std::vector<std::pair<double, double>> offsets;  // (offset, weight)
+    double sw = 0;
     for (const BeatPoint& b : points) {
       if (b.position < seg.start - 0.5 * period || b.position > seg.end + 0.5 * period) continue;
       const double k = std::round((b.position - seg.start) / period);
@@ -243,10 +251,18 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
       if (std::fabs(r) > 0.12 * period) continue;
       const double w = std::min(2.0, b.strength);
       sw += w;
-      so += w * (b.position - p * k);
+      offsets.emplace_back(b.position - p * k, w);
     }
     if (sw <= 0) continue;
-    const double a = so / sw;
+    std::sort(offsets.begin(), offsets.end());
+    double a = offsets.back().first, below = 0;
+    for (const auto& [offset, w] : offsets) {
+      below += w;
+      if (below >= 0.5 * sw) {
+        a = offset;
+        break;
+      }
+    }
     for (std::size_t i = begin; i < end; ++i)
       grid.beats[i] = a + p * static_cast<double>(i - begin);
     seg.bpm = 60.0 / p;

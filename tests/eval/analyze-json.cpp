@@ -60,6 +60,7 @@ struct Score {
   int tempo_n = 0, acc1 = 0, acc2 = 0, fine = 0;
   int beat_n = 0;
   double beat_f = 0;
+  std::vector<double> beat_offsets;  // per track, seconds
   int down_n = 0, down_right = 0;
   int key_n = 0;
   double key_score = 0, key_edma_score = 0;
@@ -84,6 +85,16 @@ std::string cell(std::optional<double> v, const char* unit) {
   else
     std::snprintf(buf, sizeof buf, "%.3f", *v);
   return buf;
+}
+
+// Across tracks: the median and the largest of their median beat offsets, in ms.
+double median_ms(std::vector<double> v) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  return 1000 * (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
+}
+double max_ms(const std::vector<double>& v) {
+  return v.empty() ? std::nan("") : 1000 * *std::max_element(v.begin(), v.end());
 }
 
 std::optional<double> ratio(double num, int den) {
@@ -193,6 +204,8 @@ int main(int argc, char** argv) {
       const double f =
           evalm::f_measure(evalm::trimmed(ref, 5.0), evalm::trimmed(beats, 5.0), kWindow);
       s.beat_f += f;
+      const double off = evalm::median_offset(ref, beats, kWindow);
+      if (!std::isnan(off)) s.beat_offsets.push_back(off);
       return f;
     };
     const double our_f = rhythm(us, our_bpm, our_beats);
@@ -283,6 +296,10 @@ int main(int argc, char** argv) {
        maybe(ratio(them.fine, them.tempo_n)), "%", 0.90},
       {"beat F-measure (+-70 ms)", *ratio(us.beat_f, std::max(1, us.beat_n)),
        maybe(ratio(them.beat_f, them.beat_n)), "", 0.95},
+      {"beat offset from truth, median (ms)", median_ms(us.beat_offsets),
+       maybe(median_ms(them.beat_offsets)), "", std::nullopt},
+      {"  the same, worst track (ms)", max_ms(us.beat_offsets), maybe(max_ms(them.beat_offsets)),
+       "", std::nullopt},
       {"downbeat accuracy", *ratio(us.down_right, std::max(1, us.down_n)), std::nullopt, "%", 0.90},
       {"MIREX weighted key score", *ratio(us.key_score, std::max(1, us.key_n)),
        maybe(ratio(them.key_score, them.key_n)), "", 0.95},

@@ -5,10 +5,13 @@
 //  - beat F-measure: each truth beat matched to at most one estimate within the window
 //    (greedy in time order, which equals the optimal matching when the window is under half
 //    a beat); mir_eval removes beats before 5 s from both lists (trimmed()).
+//  - beat offset: the median of |estimate - truth| over the matched beats of a track (how
+//    far the grid sits from the true beats, which F-measure's 70 ms window cannot show).
 //  - downbeat phase: right when at least 90 % of the estimated downbeats fall within the
 //    window of a true downbeat (the bar phase, not just the beats, must be right).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -42,6 +45,20 @@ inline double f_measure(const std::vector<double>& ref, const std::vector<double
   const double m = matches(ref, est, window);
   const double p = m / static_cast<double>(est.size()), r = m / static_cast<double>(ref.size());
   return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+
+// Median of |estimate - reference| over the pairs matches() makes; NaN when none match.
+inline double median_offset(const std::vector<double>& ref, const std::vector<double>& est,
+                            double window) {
+  std::vector<double> d;
+  std::size_t j = 0;
+  for (double r : ref) {
+    while (j < est.size() && est[j] < r - window) ++j;
+    if (j < est.size() && std::fabs(est[j] - r) <= window) d.push_back(std::fabs(est[j++] - r));
+  }
+  if (d.empty()) return std::nan("");
+  std::sort(d.begin(), d.end());
+  return d.size() % 2 ? d[d.size() / 2] : 0.5 * (d[d.size() / 2 - 1] + d[d.size() / 2]);
 }
 
 struct TempoScore {
