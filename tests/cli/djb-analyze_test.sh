@@ -93,7 +93,8 @@ run "$P" -v --store st -j 2 "${files[@]}"
 expect_rc 0
 expect_err_has "djb-analyze: 5 files: 0 from the store, 5 analysed, 0 failed"
 FIRST="$OUT"
-check "entries laid out by sha256" '[ -f "st/analysis/$(sha256sum house.wav | cut -c1-2)/$(sha256sum house.wav | cut -c3-64)-v2-$(ls st/analysis/$(sha256sum house.wav | cut -c1-2) | sed "s/.*-v2-//")" ]'
+V="v$(jl "$(line "$FIRST" 1)" d.analysis_version)"
+check "entries laid out by sha256" '[ -f "st/analysis/$(sha256sum house.wav | cut -c1-2)/$(sha256sum house.wav | cut -c3-64)-$V-$(ls st/analysis/$(sha256sum house.wav | cut -c1-2) | sed "s/.*-$V-//")" ]'
 check "five entries" '[ "$(find st/analysis -type f -name "*.json" | wc -l)" = 5 ]'
 check "an entry is the printed line" '[ "$(cat st/analysis/$(sha256sum dnb.wav | cut -c1-2)/*)" = "$(line "$FIRST" 2)" ]'
 run "$P" -v --store st -j 2 "${files[@]}"

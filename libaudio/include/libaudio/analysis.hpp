@@ -32,7 +32,9 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // Bumped whenever a change makes any field of the document differ for the same input: the
 // store (analysis_store.hpp) reuses a result only from the same analysis version.
 // 2: "tags" (title, artist, album); key profile and key segmentation retuned.
-inline constexpr int kAnalysisVersion = 2;
+// 3: the beat grid's phase and first slope no longer follow breakdowns tracked off the beat
+//    (beats move by up to about 10 ms).
+inline constexpr int kAnalysisVersion = 3;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options
