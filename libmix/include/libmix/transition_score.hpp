@@ -9,8 +9,9 @@
 //   harmonic  keys on the Camelot wheel: same 1, one step (a fifth) 0.9, relative major/minor
 //             0.85, one step and the other letter 0.55, two steps 0.45, else 0.35 minus 0.05 a
 //             step. Relaxed to 0.8 when either side has no key (drums only, ambient, speech).
-//   energy    the energy flow across the switch: A's level just before the overlap ends
-//             against B's once it plays alone; a drop costs 1.5 per unit, a rise beyond
+//   energy    the energy flow across the switch: A's level over the 4 bars before the exit
+//             (what the listener heard last of A alone) against B's over the 4 bars after
+//             the overlap (once it plays alone); a drop costs 1.5 per unit, a rise beyond
 //             0.15 costs 0.75 per unit.
 //   phrase    where the transition sits in the music's phrases: the mean of its alignment and
 //             its role. Alignment: how well the exit, the entry and both ends of the overlap
