@@ -61,6 +61,34 @@ std::vector<double> entries_of(const MixTrack& b) {
   return snap(b, times, 0, hi);
 }
 
+// Per-phrase roles (transition_score.hpp) of A as the side that leaves, of B as the side
+// that arrives.
+std::vector<double> exit_roles(const MixTrack& a) {
+  double last_drop_end = -1;
+  for (const auto& p : a.phrases)
+    if (p.label == "drop") last_drop_end = p.end;
+  std::vector<double> roles;
+  for (const auto& p : a.phrases)
+    roles.push_back(exit_role(p.label, p.start >= last_drop_end - 0.05));
+  return roles;
+}
+
+std::vector<double> entry_roles(const MixTrack& b) {
+  std::vector<double> roles;
+  for (const auto& p : b.phrases) roles.push_back(entry_role(p.label));
+  return roles;
+}
+
+// Time-weighted mean of the per-phrase roles over [t0, t1).
+double role_over(const MixTrack& t, const std::vector<double>& roles, double t0, double t1) {
+  double sum = 0, covered = 0;
+  for (std::size_t i = 0; i < t.phrases.size(); ++i) {
+    const double o = std::min(t1, t.phrases[i].end) - std::max(t0, t.phrases[i].start);
+    if (o > 0) sum += o * roles[i], covered += o;
+  }
+  return covered > 0 ? sum / covered : kUnknownRole;
+}
+
 std::optional<TempoPlan> plan_tempo(double bpm_a, double bpm_b) {
   double best_mult = 1, best = 1e300;
   for (double mult : {1.0, 2.0, 0.5}) {
@@ -123,8 +151,9 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
     // What depends on one side only is worked out once per (point, overlap length): the
     // band means and phrase alignment at the end of the overlap, B's level after it.
     struct Side {
-      double seconds = 0, low = 0, mid = 0, energy = 0, phrase_end = 0, after = 0;
+      double seconds = 0, low = 0, mid = 0, energy = 0, phrase_end = 0, after = 0, role = 0;
     };
+    const auto a_roles = exit_roles(a), b_roles = entry_roles(b);
     auto bar_index = [](int bars) {
       return static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(bars)));
     };  // 1, 2, 4, ..., 32 -> 0..5
@@ -140,11 +169,14 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
         sd.energy = b.mean_energy(from, to);
         sd.phrase_end = phrase_alignment(b.bars_from_phrase(to));
         sd.after = b.mean_energy(to, to + window(b));
+        sd.role = role_over(b, b_roles, from, to);
       }
-    std::vector<double> entry_phrase, entry_energy;
+    // A cut's role is the bar each side plays (A: is cut off; B: starts with).
+    std::vector<double> entry_phrase, entry_energy, entry_cut_role;
     for (double entry : entries) {
       entry_phrase.push_back(phrase_alignment(b.bars_from_phrase(entry)));
       entry_energy.push_back(b.mean_energy(entry, entry + window(b)));
+      entry_cut_role.push_back(role_over(b, b_roles, entry, entry + b.bar_seconds()));
     }
     std::array<Side, 6> a_side;
     for (double exit : exits) {
@@ -157,7 +189,9 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
         sd.mid = a.mean_mid(exit, to);
         sd.energy = a.mean_energy(exit, to);
         sd.phrase_end = phrase_alignment(a.bars_from_phrase(to));
+        sd.role = role_over(a, a_roles, exit, to);
       }
+      const double exit_cut_role = role_over(a, a_roles, exit, exit + a.bar_seconds());
       const double before = a.mean_energy(exit - window(a), exit);
       const double ph_exit = phrase_alignment(a.bars_from_phrase(exit));
       for (std::size_t e = 0; e < entries.size(); ++e) {
@@ -173,7 +207,8 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
           else {
             c.breakdown[0] = cut_tempo_term(*a.bpm, *b.bpm * tempo->b_multiplier);
             c.breakdown[5] = 1.0;
-            finish(c, before, entry_energy[e], (ph_exit + ph_entry) / 2);
+            finish(c, before, entry_energy[e],
+                   phrase_term((ph_exit + ph_entry) / 2, exit_cut_role, entry_cut_role[e]));
             keep(c);
           }
         }
@@ -227,8 +262,8 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
               c.filter = low_a >= mid_a ? FilterKind::highpass : FilterKind::lowpass;
             c.breakdown[0] = tempo_t;
             c.breakdown[5] = clash_term(c.type, c.filter, low_a, low_b, mid_a, mid_b);
-            const double phrase = (ph_exit + ph_entry + as.phrase_end + bs.phrase_end) / 4;
-            finish(c, before, bs.after, phrase);
+            const double alignment = (ph_exit + ph_entry + as.phrase_end + bs.phrase_end) / 4;
+            finish(c, before, bs.after, phrase_term(alignment, as.role, bs.role));
             keep(c);
           }
         }

@@ -155,6 +155,23 @@ double phrase_alignment(int bars) {
   return 0.25;
 }
 
+double exit_role(const std::string& label, bool after_last_drop) {
+  if (label == "outro") return 1.0;
+  if (label == "drop") return 0.0;
+  if (label.empty()) return kUnknownRole;
+  return after_last_drop ? 0.75 : 0.4;
+}
+
+double entry_role(const std::string& label) {
+  if (label == "intro") return 1.0;
+  if (label == "drop") return 0.0;
+  return 0.5;
+}
+
+double phrase_term(double alignment, double role_a, double role_b) {
+  return clamp01((alignment + (role_a + role_b) / 2) / 2);
+}
+
 double coverage_term(double played_a, double played_b) {
   return (clamp01(played_a) + clamp01(played_b)) / 2;
 }

@@ -220,6 +220,34 @@ TEST(SetPlan, PlayRangesTransitionsAndDurationAgree) {
   EXPECT_EQ(mix::plan_to_json(tracks, mix::plan_set(tracks, o), o).dump(), j.dump());
 }
 
+TEST(SetPlan, EachTrackLeavesInItsOutroIntoTheNextOnesIntro) {
+  // Outros as djb-analyze reports them (17 bars with the tail bar), a long last drop: the
+  // plan mixes out of each outro, and the next track's drop comes after the overlap.
+  auto make = [](const char* path, double bpm, const char* key) {
+    fixture::TrackSpec s;
+    s.path = path;
+    s.bpm = bpm;
+    s.key = key;
+    s.sections = {{"intro", 16}, {"drop", 16}, {"breakdown", 8}, {"drop", 32}, {"outro", 17}};
+    audio::Json doc = fixture::analysis(s);
+    for (auto& bar : doc["energy"]["bars"]) bar["energy"] = bar["low"] = bar["mid"] = 0.5;
+    return mix::from_analysis(doc, path);
+  };
+  std::vector<mix::MixTrack> tracks = {make("a.wav", 124, "8A"), make("b.wav", 125, "9A"),
+                                       make("c.wav", 126, "8A")};
+  mix::SetOptions o;
+  o.jobs = 1;
+  const auto plan = mix::plan_set(tracks, o);
+  ASSERT_EQ(plan.transitions.size(), 2u);
+  for (std::size_t k = 0; k < plan.transitions.size(); ++k) {
+    const auto& t = plan.transitions[k];
+    const auto& a = tracks[plan.tracks[k].input];
+    const auto& b = tracks[plan.tracks[k + 1].input];
+    EXPECT_GE(t.exit, *a.outro_start - 1e-6) << k;
+    EXPECT_LE(t.entry + t.b_seconds, *b.first_drop + 1e-6) << k;
+  }
+}
+
 TEST(SetPlan, OneTrackAndLengthLimit) {
   std::vector<mix::MixTrack> one = {track("a.wav", 124, "8A", 6, "a")};
   const auto p1 = mix::plan_set(one, {});

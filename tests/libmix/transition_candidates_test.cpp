@@ -25,6 +25,23 @@ fixture::TrackSpec spec(const std::string& path, double bpm, const std::string& 
   return s;
 }
 
+// The track with every bar's bands equal: only where a candidate sits in the phrases (and
+// how much it plays) tells two candidates apart.
+mix::MixTrack flat(const fixture::TrackSpec& s) {
+  audio::Json doc = fixture::analysis(s);
+  for (auto& bar : doc["energy"]["bars"]) bar["energy"] = bar["low"] = bar["mid"] = 0.5;
+  return mix::from_analysis(doc, s.path);
+}
+
+const Candidate* find(const mix::CandidateSet& set, TransitionType type, double exit, double entry,
+                      int bars) {
+  for (const auto& c : set.candidates)
+    if (c.type == type && std::abs(c.exit - exit) < 1e-6 && std::abs(c.entry - entry) < 1e-6 &&
+        c.overlap_bars == bars)
+      return &c;
+  return nullptr;
+}
+
 bool on_downbeat(const mix::MixTrack& t, double x) {
   return std::abs(t.downbeats[t.nearest_downbeat(x)] - x) < 1e-9;
 }
@@ -256,6 +273,51 @@ TEST(Candidates, DroppingIntoALowerEnergyTrackScoresLower) {
         EXPECT_NEAR(w.breakdown[2], 1 - 1.5 * 0.4, 1e-9);  // 0.8 -> 0.4
       }
   EXPECT_GT(compared, 50);
+}
+
+TEST(Candidates, AnExitInAsOutroBeatsOneOfTheSameLengthInItsLastDrop) {
+  // The outro as djb-analyze reports it, with the tail bar: an overlap from its start ends one
+  // bar before the track's end, while one from 16 bars into the last drop ends on the outro.
+  auto s = spec("a.wav", 124, "8A");
+  s.sections = {{"intro", 16}, {"drop", 16}, {"breakdown", 8}, {"drop", 32}, {"outro", 17}};
+  const auto a = flat(s);
+  const auto b = flat(spec("b.wav", 124, "8A"));
+  const double bar = a.bar_seconds();
+  const auto set = mix::transition_candidates(a, b);
+  for (auto type : {TransitionType::crossfade, TransitionType::bass_swap}) {
+    const Candidate* outro = find(set, type, 72 * bar, 0, 16);
+    const Candidate* drop = find(set, type, 56 * bar, 0, 16);
+    ASSERT_TRUE(outro && drop) << mix::type_name(type);
+    EXPECT_GT(outro->breakdown[3], drop->breakdown[3]) << mix::type_name(type);
+    EXPECT_GT(outro->score, drop->score) << mix::type_name(type);
+  }
+  // And the best of all leaves A in its outro.
+  const Candidate best = mix::best_transition(a, b);
+  EXPECT_GE(best.exit, 72 * bar - 1e-6);
+  EXPECT_EQ(best.entry, 0);
+}
+
+TEST(Candidates, AnEntryAtBsIntroBeatsOneInItsDrop) {
+  // B's intro is 8 bars: 16 bars from its start end mid-phrase, 16 from its drop on the
+  // breakdown, so alignment alone would enter B in its drop.
+  auto sb = spec("b.wav", 124, "8A");
+  sb.sections = {{"intro", 8}, {"drop", 16}, {"breakdown", 8}, {"drop", 16}, {"outro", 16}};
+  const auto a = flat(spec("a.wav", 124, "8A"));
+  const auto b = flat(sb);
+  const double exit = 56 * a.bar_seconds();  // A's outro
+  const auto set = mix::transition_candidates(a, b);
+  for (auto type : {TransitionType::crossfade, TransitionType::bass_swap}) {
+    const Candidate* intro = find(set, type, exit, 0, 16);
+    const Candidate* drop = find(set, type, exit, *b.first_drop, 16);
+    ASSERT_TRUE(intro && drop) << mix::type_name(type);
+    EXPECT_GT(intro->breakdown[3], drop->breakdown[3]) << mix::type_name(type);
+    EXPECT_GT(intro->score, drop->score) << mix::type_name(type);
+  }
+  // A cut into B's drop is worse than one into its intro for the same reason.
+  const Candidate* cut_intro = find(set, TransitionType::cut, exit, 0, 0);
+  const Candidate* cut_drop = find(set, TransitionType::cut, exit, *b.first_drop, 0);
+  ASSERT_TRUE(cut_intro && cut_drop);
+  EXPECT_GT(cut_intro->breakdown[3], cut_drop->breakdown[3]);
 }
 
 }  // namespace

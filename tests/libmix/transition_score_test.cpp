@@ -61,6 +61,28 @@ TEST(PhraseTerm, BoundariesAndMultiples) {
   EXPECT_DOUBLE_EQ(mix::phrase_alignment(-1), 0.5);
 }
 
+TEST(PhraseTerm, RolesRankADjsOutroIntoIntro) {
+  // A: outro, then a closing breakdown, then a section that skips the last drop, then a drop.
+  EXPECT_DOUBLE_EQ(mix::exit_role("outro", true), 1.0);
+  EXPECT_GT(mix::exit_role("outro", true), mix::exit_role("breakdown", true));
+  EXPECT_GT(mix::exit_role("breakdown", true), mix::exit_role("breakdown", false));
+  EXPECT_GT(mix::exit_role("breakdown", false), mix::exit_role("drop", false));
+  EXPECT_DOUBLE_EQ(mix::exit_role("drop", true), 0.0);
+  EXPECT_DOUBLE_EQ(mix::exit_role("", false), mix::kUnknownRole);
+  // B: intro, then anything else, then a drop.
+  EXPECT_DOUBLE_EQ(mix::entry_role("intro"), 1.0);
+  EXPECT_GT(mix::entry_role("intro"), mix::entry_role("build"));
+  EXPECT_GT(mix::entry_role("build"), mix::entry_role("drop"));
+  EXPECT_DOUBLE_EQ(mix::entry_role("drop"), 0.0);
+  // The term: the mean of alignment and the two roles' mean, in [0, 1].
+  EXPECT_DOUBLE_EQ(mix::phrase_term(1, 1, 1), 1.0);
+  EXPECT_DOUBLE_EQ(mix::phrase_term(0.25, 0, 0), 0.125);
+  EXPECT_DOUBLE_EQ(mix::phrase_term(0.5, mix::kUnknownRole, mix::kUnknownRole), 0.5);
+  // A perfectly aligned exit inside a drop loses to a worse aligned one in the outro.
+  EXPECT_GT(mix::phrase_term(0.8, 1, 1), mix::phrase_term(1, 0, 1));
+  EXPECT_GT(mix::phrase_term(0.8, 1, 1), mix::phrase_term(1, 1, 0));
+}
+
 TEST(CoverageTerm, MeanOfPlayedFractions) {
   EXPECT_DOUBLE_EQ(mix::coverage_term(1, 1), 1.0);
   EXPECT_DOUBLE_EQ(mix::coverage_term(0.5, 1), 0.75);

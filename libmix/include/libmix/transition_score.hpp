@@ -9,12 +9,22 @@
 //   harmonic  keys on the Camelot wheel: same 1, one step (a fifth) 0.9, relative major/minor
 //             0.85, one step and the other letter 0.55, two steps 0.45, else 0.35 minus 0.05 a
 //             step. Relaxed to 0.8 when either side has no key (drums only, ambient, speech).
-//   energy    the energy flow across the switch: A's level just before the overlap ends
-//             against B's once it plays alone; a drop costs 1.5 per unit, a rise beyond
+//   energy    the energy flow across the switch: A's level over the 4 bars before the exit
+//             (what the listener heard last of A alone) against B's over the 4 bars after
+//             the overlap (once it plays alone); a drop costs 1.5 per unit, a rise beyond
 //             0.15 costs 0.75 per unit.
-//   phrase    how well the exit, the entry and both ends of the overlap sit on phrase
-//             boundaries: 1 on one, 0.75 a multiple of 8 bars away, 0.5 of 4, else 0.25
-//             (0.5 without phrase information); the mean of the four (two for a cut).
+//   phrase    where the transition sits in the music's phrases: the mean of its alignment and
+//             its role. Alignment: how well the exit, the entry and both ends of the overlap
+//             sit on phrase boundaries: 1 on one, 0.75 a multiple of 8 bars away, 0.5 of 4,
+//             else 0.25 (0.5 without phrase information); the mean of the four (two for a
+//             cut). Role: what the overlap covers (for a cut, the bar after each side's
+//             point), the mean of A's side and B's, each a time-weighted mean over the
+//             phrases it covers. A DJ mixes out of A's outro into B's intro, so B's first
+//             drop arrives when A is gone: in A an outro is 1, another section after A's
+//             last drop (a closing breakdown) 0.75, a section before the last drop 0.4 (the
+//             mix skips that drop), a drop 0 (it is cut short); in B an intro is 1, a drop 0,
+//             anything else 0.5. Without phrase information both roles are 0.5. A fade
+//             (the fallback) has a phrase term of 0.5.
 //   coverage  how much of each track is played: the mean of A's played fraction (its start
 //             to the end of the overlap) and B's (the entry to its end).
 //   clash     1 - (bass clash + 0.5 x mid clash): a clash is the product of the two tracks'
@@ -88,6 +98,14 @@ double energy_term(double before, double after);
 
 // Bars from the nearest phrase boundary (0 = on one; -1 = no phrase information).
 double phrase_alignment(int bars_from_phrase);
+// The role of one of A's phrases under the overlap (label as djb-analyze names it;
+// after_last_drop: it starts at or after the end of A's last drop, or A has no drop).
+double exit_role(const std::string& label, bool after_last_drop);
+// The role of one of B's phrases under the overlap.
+double entry_role(const std::string& label);
+inline constexpr double kUnknownRole = 0.5;  // no phrase information
+// alignment: the mean of phrase_alignment over the points; roles: A's and B's side.
+double phrase_term(double alignment, double role_a, double role_b);
 
 // Fractions of each track played, each clamped to [0, 1].
 double coverage_term(double played_a, double played_b);
