@@ -187,8 +187,15 @@ class Voice {
   }
 
   // Appends frames that start at mix frame `start`; frames overlapping the fifo's tail (a
-  // join of two pieces) are crossfaded linearly into it.
+  // join of two pieces) are crossfaded linearly into it. Frames before the fifo's start are
+  // already mixed and are dropped (a preview window can open in the middle of a join).
   void append(std::int64_t start, const float* data, std::int64_t frames) {
+    if (start < fifo_begin_) {
+      const std::int64_t late = std::min(fifo_begin_ - start, frames);
+      data += late * kChannels;
+      frames -= late;
+      start += late;
+    }
     if (start > fifo_end()) {
       fifo_.clear();
       fifo_begin_ = start;

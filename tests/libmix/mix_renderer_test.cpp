@@ -30,7 +30,7 @@ struct Fixture {
   mix::MixPlan plan;
   explicit Fixture(const std::string& type, double stretch_b = 1.0, double lufs_a = -20,
                    double lufs_b = -20, const synth::Audio* a = nullptr,
-                   const synth::Audio* b = nullptr) {
+                   const synth::Audio* b = nullptr, double stretch_a = 1.0) {
     testutil::write_audio(dir / "a.wav", a ? *a : synth::sine(220, 10.0, 44100, 2, 0.25),
                           audio::SampleFormat::float32);
     testutil::write_audio(dir / "b.wav", b ? *b : synth::sine(1000, 10.0, 44100, 2, 0.25),
@@ -41,7 +41,7 @@ struct Fixture {
       doc["tracks"].push_back({{"index", i},
                                {"input", {{"path", i ? "b.wav" : "a.wav"}}},
                                {"duration", 10.0},
-                               {"bpm", 120.0 / (i ? stretch_b : 1.0)},
+                               {"bpm", 120.0 / (i ? stretch_b : stretch_a)},
                                {"loudness", {{"integrated_lufs", i ? lufs_b : lufs_a}}},
                                {"play", {{"start", 0.0}, {"end", 10.0}}}});
     const bool cut = type == "cut";
@@ -53,10 +53,10 @@ struct Fixture {
           {"entry", 0.0},
           {"overlap_bars", cut ? 0 : 2},
           {"overlap",
-           {{"a_seconds", cut ? 0.0 : 4.0},
+           {{"a_seconds", cut ? 0.0 : 4.0 * stretch_a},
             {"b_seconds", cut ? 0.0 : 4.0 * stretch_b},
             {"mix_seconds", cut ? 0.0 : 4.0}}},
-          {"tempo", {{"target_bpm", 120.0}, {"stretch_a", 1.0}, {"stretch_b", stretch_b}}},
+          {"tempo", {{"target_bpm", 120.0}, {"stretch_a", stretch_a}, {"stretch_b", stretch_b}}},
           {"params", Json::object()}}});
     plan = mix::parse_plan(doc, dir / "plan.json");
     mix::check_plan_inputs(plan);
@@ -183,6 +183,27 @@ TEST(MixRenderer, PreviewIsShorterAndKeepsTheTransition) {
   const mix::RenderResult r = mix::render_mix(f.plan, mix::layout_plan(f.plan, 44100), sink, o);
   EXPECT_EQ(r.frames, 4 * 44100);
   EXPECT_EQ(r.transitions[0].start, 0);  // the window starts with the overlap (7 s - 2 s)
+}
+
+TEST(MixRenderer, PreviewWindowOpeningOnAStretchedExitPlaysItWhole) {
+  // Both tracks stretched; the window (1 bar either side of the overlap's middle, 7 s)
+  // opens exactly where A's stretched exit begins, in the middle of the join between A's
+  // solo part and its exit. The exit must play from the window's first frame to its last
+  // (this once wrote before the voice's buffer).
+  Fixture f("crossfade", 1.05, -20, -20, nullptr, nullptr, 1.04);
+  mix::RenderOptions o;
+  o.preview = true;
+  o.preview_bars = 1;
+  o.engine = mix::StretchEngine::faster;
+  MemorySink sink;
+  const mix::RenderResult r = mix::render_mix(f.plan, mix::layout_plan(f.plan, 44100), sink, o);
+  ASSERT_EQ(r.frames, 4 * 44100);
+  EXPECT_TRUE(r.tracks[0].pieces[1].stretched);
+  // Past the 50 ms fade-in, A and B (equal power) keep the level up throughout.
+  for (double t = 0.1; t < 3.8; t += 0.25) {
+    const auto at = static_cast<std::size_t>(t * 44100);
+    EXPECT_GT(rms(sink.samples, at, at + 2205), 0.2) << t;
+  }
 }
 
 }  // namespace
