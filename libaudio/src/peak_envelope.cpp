@@ -31,7 +31,59 @@ void fold_lanes(const float* a, const float* b, float* mn, float* mx) {
   }
 }
 
+// Any other layout (3, 5, 6, 7 or more than 8 channels): plain loops.
+void scan_mix_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {
+  for (std::size_t i = 0; i < frames; ++i) {
+    const float* f = x + i * static_cast<std::size_t>(ch);
+    float v = 0;
+    for (int c = 0; c < ch; ++c) v += f[c];
+    mn[0] = v < mn[0] ? v : mn[0];
+    mx[0] = v > mx[0] ? v : mx[0];
+  }
+}
+
+void scan_split_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {
+  for (std::size_t i = 0; i < frames; ++i) {
+    const float* f = x + i * static_cast<std::size_t>(ch);
+    for (int c = 0; c < ch; ++c) {
+      mn[c] = f[c] < mn[c] ? f[c] : mn[c];
+      mx[c] = f[c] > mx[c] ? f[c] : mx[c];
+    }
+  }
+}
+
+// Stereo summed, from frame i on: what is left after the last full block.
+void scan_mix2_from(const float* x, std::size_t i, std::size_t frames, float* mn, float* mx) {
+  for (; i < frames; ++i) {
+    const float v = x[2 * i] + x[2 * i + 1];
+    mn[0] = v < mn[0] ? v : mn[0];
+    mx[0] = v > mx[0] ? v : mx[0];
+  }
+}
+
 #if defined(__SSE2__) && !defined(DJB_NO_SIMD)
+
+// Eight running minima (a) and maxima (b), four lanes to a register.
+struct Lanes {
+  __m128 a0, a1, b0, b1;
+
+  void take(__m128 v0, __m128 v1) {
+    a0 = _mm_min_ps(v0, a0);
+    a1 = _mm_min_ps(v1, a1);
+    b0 = _mm_max_ps(v0, b0);
+    b1 = _mm_max_ps(v1, b1);
+  }
+
+  template <int P>
+  void fold(float* mn, float* mx) const {
+    float a[8], b[8];
+    _mm_storeu_ps(a, a0);
+    _mm_storeu_ps(a + 4, a1);
+    _mm_storeu_ps(b, b0);
+    _mm_storeu_ps(b + 4, b1);
+    fold_lanes<P>(a, b, mn, mx);
+  }
+};
 
 // P interleaved channels kept apart (P divides 8).
 template <int P>
@@ -43,34 +95,21 @@ void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
     init_a[k] = mn[k % P];
     init_b[k] = mx[k % P];
   }
-  __m128 a0 = _mm_loadu_ps(init_a), a1 = _mm_loadu_ps(init_a + 4);
-  __m128 b0 = _mm_loadu_ps(init_b), b1 = _mm_loadu_ps(init_b + 4);
+  Lanes lanes{_mm_loadu_ps(init_a), _mm_loadu_ps(init_a + 4), _mm_loadu_ps(init_b),
+              _mm_loadu_ps(init_b + 4)};
   std::size_t i = 0;
   for (; i + 8 <= count; i += 8) {
     const __m128 v0 = _mm_loadu_ps(x + i);
     const __m128 v1 = _mm_loadu_ps(x + i + 4);
-    a0 = _mm_min_ps(v0, a0);
-    a1 = _mm_min_ps(v1, a1);
-    b0 = _mm_max_ps(v0, b0);
-    b1 = _mm_max_ps(v1, b1);
+    lanes.take(v0, v1);
   }
-  float a[8], b[8];
-  _mm_storeu_ps(a, a0);
-  _mm_storeu_ps(a + 4, a1);
-  _mm_storeu_ps(b, b0);
-  _mm_storeu_ps(b + 4, b1);
-  fold_lanes<P>(a, b, mn, mx);
-  for (; i < count; ++i) {
-    const int c = static_cast<int>(i % P);
-    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
-    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
-  }
+  lanes.fold<P>(mn, mx);
+  scan_split_any(x + i, frames - i / P, P, mn, mx);  // i is whole frames: P divides 8
 }
 
 // Stereo mixed to one series: the sum of the two channels (divided out at the end).
 void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
-  __m128 a0 = _mm_set1_ps(mn[0]), a1 = a0;
-  __m128 b0 = _mm_set1_ps(mx[0]), b1 = b0;
+  Lanes lanes{_mm_set1_ps(mn[0]), _mm_set1_ps(mn[0]), _mm_set1_ps(mx[0]), _mm_set1_ps(mx[0])};
   std::size_t i = 0;
   for (; i + 8 <= frames; i += 8) {
     const float* f = x + 2 * i;
@@ -80,22 +119,10 @@ void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
                                  _mm_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
     const __m128 s1 = _mm_add_ps(_mm_shuffle_ps(r, t, _MM_SHUFFLE(2, 0, 2, 0)),
                                  _mm_shuffle_ps(r, t, _MM_SHUFFLE(3, 1, 3, 1)));
-    a0 = _mm_min_ps(s0, a0);
-    a1 = _mm_min_ps(s1, a1);
-    b0 = _mm_max_ps(s0, b0);
-    b1 = _mm_max_ps(s1, b1);
+    lanes.take(s0, s1);
   }
-  float a[8], b[8];
-  _mm_storeu_ps(a, a0);
-  _mm_storeu_ps(a + 4, a1);
-  _mm_storeu_ps(b, b0);
-  _mm_storeu_ps(b + 4, b1);
-  fold_lanes<1>(a, b, mn, mx);
-  for (; i < frames; ++i) {
-    const float v = x[2 * i] + x[2 * i + 1];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
+  lanes.fold<1>(mn, mx);
+  scan_mix2_from(x, i, frames, mn, mx);
 }
 
 #else  // portable: eight independent lanes still break the dependency chain
@@ -118,11 +145,7 @@ void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
     }
   }
   fold_lanes<P>(a, b, mn, mx);
-  for (; i < count; ++i) {
-    const int c = static_cast<int>(i % P);
-    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
-    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
-  }
+  scan_split_any(x + i, frames - i / P, P, mn, mx);  // i is whole frames: P divides 8
 }
 
 void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
@@ -141,35 +164,10 @@ void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
     }
   }
   fold_lanes<1>(a, b, mn, mx);
-  for (; i < frames; ++i) {
-    const float v = x[2 * i] + x[2 * i + 1];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
+  scan_mix2_from(x, i, frames, mn, mx);
 }
 
 #endif
-
-// Any other layout (3, 5, 6, 7 or more than 8 channels): plain loops.
-void scan_mix_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {
-  for (std::size_t i = 0; i < frames; ++i) {
-    const float* f = x + i * static_cast<std::size_t>(ch);
-    float v = 0;
-    for (int c = 0; c < ch; ++c) v += f[c];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
-}
-
-void scan_split_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {
-  for (std::size_t i = 0; i < frames; ++i) {
-    const float* f = x + i * static_cast<std::size_t>(ch);
-    for (int c = 0; c < ch; ++c) {
-      mn[c] = f[c] < mn[c] ? f[c] : mn[c];
-      mx[c] = f[c] > mx[c] ? f[c] : mx[c];
-    }
-  }
-}
 
 }  // namespace
 
