@@ -126,12 +126,7 @@ TEST(WeightLearning, FeedbackRecords) {
   rec["rating"] = 4;
   EXPECT_DOUBLE_EQ(mix::feedback_from_json(rec, "x").target, 0.75);
   auto code = [](const Json& j) {
-    try {
-      mix::feedback_from_json(j, "x");
-    } catch (const audio::Error& e) {
-      return e.code();
-    }
-    return audio::Exit::ok;
+    return testutil::exit_code_of([&] { mix::feedback_from_json(j, "x"); });
   };
   Json both = rec;
   both["accepted"] = false;

@@ -1,12 +1,14 @@
 // Helpers shared by the unit tests: a scratch directory removed at the end of each test,
-// and writing synthesized fixtures to disk.
+// writing synthesized fixtures to disk, and the exit code a call fails with.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "libaudio/error.hpp"
 #include "libaudio/sound_writer.hpp"
 #include "synth/synth.hpp"
 
@@ -33,6 +35,16 @@ inline std::string write_audio(const std::string& path, const synth::Audio& a,
   w.write(a.samples.data(), a.frames());
   w.commit();
   return path;
+}
+
+// The code of the audio::Error that `f` throws, or Exit::ok when it returns.
+inline audio::Exit exit_code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const audio::Error& e) {
+    return e.code();
+  }
+  return audio::Exit::ok;
 }
 
 }  // namespace testutil
