@@ -14,13 +14,7 @@ namespace {
 
 using audio::Json;
 
-struct Lcg {
-  std::uint64_t s;
-  double next() {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(s >> 11) / 9007199254740992.0;
-  }
-};
+using testutil::Lcg;
 
 mix::Breakdown random_breakdown(Lcg& r) {
   mix::Breakdown b;
