@@ -99,13 +99,10 @@ AnalysisOutcome analyze_with_store(const std::string& path, const AnalysisOption
     }
     r.doc = analyze_input(input, options);
     if (store) store->save(r.doc);
-  } catch (const Error& e) {
+  } catch (const std::exception& ex) {
+    const Error e = as_error(ex, path);
     const bool other = !e.subject().empty() && e.subject() != path;
     r.error.emplace(e.code(), path, (other ? e.subject() + ": " : std::string()) + e.what());
-  } catch (const std::bad_alloc&) {
-    r.error.emplace(Exit::software, path, "out of memory");
-  } catch (const std::exception& e) {
-    r.error.emplace(Exit::software, path, std::string("internal error: ") + e.what());
   }
   return r;
 }

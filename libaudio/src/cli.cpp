@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <new>
 #include <regex>
 
 #include "libaudio/version.hpp"
@@ -73,15 +72,10 @@ int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
       return static_cast<int>(Exit::io);
     }
     return static_cast<int>(code);
-  } catch (const Error& e) {
-    error(e);
-    return static_cast<int>(e.code());
-  } catch (const std::bad_alloc&) {
-    error("", "out of memory");
-    return static_cast<int>(Exit::software);
   } catch (const std::exception& e) {
-    error("", std::string("internal error: ") + e.what());
-    return static_cast<int>(Exit::software);
+    const Error failure = as_error(e, "");
+    error(failure);
+    return static_cast<int>(failure.code());
   }
 }
 

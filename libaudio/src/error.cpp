@@ -1,8 +1,16 @@
 #include "libaudio/error.hpp"
 
 #include <cstring>
+#include <new>
 
 namespace audio {
+
+Error as_error(const std::exception& e, const std::string& subject) {
+  if (const auto* error = dynamic_cast<const Error*>(&e)) return *error;
+  if (dynamic_cast<const std::bad_alloc*>(&e))
+    return Error(Exit::software, subject, "out of memory");
+  return Error(Exit::software, subject, std::string("internal error: ") + e.what());
+}
 
 std::string errno_text(int err) {
   char buf[256];

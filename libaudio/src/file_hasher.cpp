@@ -62,13 +62,10 @@ HashResult hash_file(const std::string& path, const HashOptions& opt) {
         d["fingerprint"] = nullptr;  // too short to say anything
       }
     }
-  } catch (const Error& e) {
+  } catch (const std::exception& ex) {
+    const Error e = as_error(ex, path);
     // Report against the name the user gave, not a spool file.
     r.error.emplace(e.code(), path, e.what());
-  } catch (const std::bad_alloc&) {
-    r.error.emplace(Exit::software, path, "out of memory");
-  } catch (const std::exception& e) {
-    r.error.emplace(Exit::software, path, std::string("internal error: ") + e.what());
   }
   return r;
 }

@@ -189,18 +189,11 @@ FileResult compare_file(const std::string& e_path, const std::string& a_path,
         r.status = FileStatus::regression;
         break;
     }
-  } catch (const Error& e) {
+  } catch (const std::exception& ex) {
+    const Error e = as_error(ex, name);
     r.status = FileStatus::error;
     r.error_code = e.code();
     r.error = e.subject().empty() ? e.what() : e.subject() + ": " + e.what();
-  } catch (const std::bad_alloc&) {
-    r.status = FileStatus::error;
-    r.error_code = Exit::software;
-    r.error = name + ": out of memory";
-  } catch (const std::exception& e) {
-    r.status = FileStatus::error;
-    r.error_code = Exit::software;
-    r.error = name + ": internal error: " + e.what();
   }
   return r;
 }

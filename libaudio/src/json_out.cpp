@@ -46,4 +46,14 @@ Json read_json_file(const std::string& path) {
   }
 }
 
+void require_schema(const Json& doc, const std::string& schema, const std::string& subject,
+                    const std::string& kind) {
+  if (!doc.is_object()) throw Error(Exit::data, subject, "not a " + schema + " " + kind);
+  const auto found = doc.find("schema");
+  if (found == doc.end() || *found != schema)
+    throw Error(Exit::data, subject,
+                "schema is " + (found == doc.end() ? std::string("missing") : found->dump()) +
+                    ", expected " + schema);
+}
+
 }  // namespace audio

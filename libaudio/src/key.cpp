@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <utility>
 
 namespace audio {
 namespace {
@@ -147,20 +148,23 @@ double mirex_key_score(const Key& truth, const Key& estimate) {
 
 namespace {
 
+// The mean of twelve values and the sum of their squared deviations from it.
+template <typename Twelve>
+std::pair<double, double> mean_and_spread(const Twelve& values) {
+  double mean = 0;
+  for (double v : values) mean += v;
+  mean /= 12;
+  double spread = 0;
+  for (double v : values) spread += (v - mean) * (v - mean);
+  return {mean, spread};
+}
+
 std::array<double, 24> correlations(const PitchClassProfile& profile, const ProfilePair& p) {
   std::array<double, 24> out{};
-  double mean_x = 0;
-  for (float v : profile) mean_x += v;
-  mean_x /= 12;
-  double sxx = 0;
-  for (float v : profile) sxx += (v - mean_x) * (v - mean_x);
+  const auto [mean_x, sxx] = mean_and_spread(profile);
   for (int m = 0; m < 2; ++m) {
     const auto& ref = m == 0 ? p.major : p.minor;
-    double mean_y = 0;
-    for (double v : ref) mean_y += v;
-    mean_y /= 12;
-    double syy = 0;
-    for (double v : ref) syy += (v - mean_y) * (v - mean_y);
+    const auto [mean_y, syy] = mean_and_spread(ref);
     for (int tonic = 0; tonic < 12; ++tonic) {
       double sxy = 0;
       for (int i = 0; i < 12; ++i)

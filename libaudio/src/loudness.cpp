@@ -130,6 +130,13 @@ struct LoudnessMeter::Impl {
                   std::string(what) + " failed (libebur128 error " + std::to_string(rc) + ")");
     }
   }
+
+  // One of libebur128's loudness read-outs (LUFS or LU).
+  double measure(int (*read_out)(ebur128_state*, double*), const char* what) const {
+    double v = 0;
+    check(read_out(st.get(), &v), what);
+    return v;
+  }
 };
 
 LoudnessMeter::LoudnessMeter(int sample_rate, int channels, const LoudnessOptions& options)
@@ -193,29 +200,21 @@ std::int64_t LoudnessMeter::frames() const {
 
 double LoudnessMeter::integrated() const {
   if (!impl_->options.integrated) throw Error(Exit::software, "loudness", "integrated not enabled");
-  double v = 0;
-  impl_->check(ebur128_loudness_global(impl_->st.get(), &v), "integrated loudness");
-  return v;
+  return impl_->measure(ebur128_loudness_global, "integrated loudness");
 }
 
 double LoudnessMeter::range() const {
   if (!impl_->options.range) throw Error(Exit::software, "loudness", "range not enabled");
-  double v = 0;
-  impl_->check(ebur128_loudness_range(impl_->st.get(), &v), "loudness range");
-  return v;
+  return impl_->measure(ebur128_loudness_range, "loudness range");
 }
 
 double LoudnessMeter::momentary() const {
-  double v = 0;
-  impl_->check(ebur128_loudness_momentary(impl_->st.get(), &v), "momentary loudness");
-  return v;
+  return impl_->measure(ebur128_loudness_momentary, "momentary loudness");
 }
 
 double LoudnessMeter::short_term() const {
   if (!impl_->options.range) throw Error(Exit::software, "loudness", "short-term not enabled");
-  double v = 0;
-  impl_->check(ebur128_loudness_shortterm(impl_->st.get(), &v), "short-term loudness");
-  return v;
+  return impl_->measure(ebur128_loudness_shortterm, "short-term loudness");
 }
 
 double LoudnessMeter::sample_peak() const {

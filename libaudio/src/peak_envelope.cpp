@@ -31,125 +31,6 @@ void fold_lanes(const float* a, const float* b, float* mn, float* mx) {
   }
 }
 
-#if defined(__SSE2__) && !defined(DJB_NO_SIMD)
-
-// P interleaved channels kept apart (P divides 8).
-template <int P>
-void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
-  static_assert(8 % P == 0);
-  const std::size_t count = frames * P;
-  float init_a[8], init_b[8];
-  for (int k = 0; k < 8; ++k) {
-    init_a[k] = mn[k % P];
-    init_b[k] = mx[k % P];
-  }
-  __m128 a0 = _mm_loadu_ps(init_a), a1 = _mm_loadu_ps(init_a + 4);
-  __m128 b0 = _mm_loadu_ps(init_b), b1 = _mm_loadu_ps(init_b + 4);
-  std::size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    const __m128 v0 = _mm_loadu_ps(x + i);
-    const __m128 v1 = _mm_loadu_ps(x + i + 4);
-    a0 = _mm_min_ps(v0, a0);
-    a1 = _mm_min_ps(v1, a1);
-    b0 = _mm_max_ps(v0, b0);
-    b1 = _mm_max_ps(v1, b1);
-  }
-  float a[8], b[8];
-  _mm_storeu_ps(a, a0);
-  _mm_storeu_ps(a + 4, a1);
-  _mm_storeu_ps(b, b0);
-  _mm_storeu_ps(b + 4, b1);
-  fold_lanes<P>(a, b, mn, mx);
-  for (; i < count; ++i) {
-    const int c = static_cast<int>(i % P);
-    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
-    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
-  }
-}
-
-// Stereo mixed to one series: the sum of the two channels (divided out at the end).
-void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
-  __m128 a0 = _mm_set1_ps(mn[0]), a1 = a0;
-  __m128 b0 = _mm_set1_ps(mx[0]), b1 = b0;
-  std::size_t i = 0;
-  for (; i + 8 <= frames; i += 8) {
-    const float* f = x + 2 * i;
-    const __m128 p = _mm_loadu_ps(f), q = _mm_loadu_ps(f + 4);
-    const __m128 r = _mm_loadu_ps(f + 8), t = _mm_loadu_ps(f + 12);
-    const __m128 s0 = _mm_add_ps(_mm_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0)),
-                                 _mm_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
-    const __m128 s1 = _mm_add_ps(_mm_shuffle_ps(r, t, _MM_SHUFFLE(2, 0, 2, 0)),
-                                 _mm_shuffle_ps(r, t, _MM_SHUFFLE(3, 1, 3, 1)));
-    a0 = _mm_min_ps(s0, a0);
-    a1 = _mm_min_ps(s1, a1);
-    b0 = _mm_max_ps(s0, b0);
-    b1 = _mm_max_ps(s1, b1);
-  }
-  float a[8], b[8];
-  _mm_storeu_ps(a, a0);
-  _mm_storeu_ps(a + 4, a1);
-  _mm_storeu_ps(b, b0);
-  _mm_storeu_ps(b + 4, b1);
-  fold_lanes<1>(a, b, mn, mx);
-  for (; i < frames; ++i) {
-    const float v = x[2 * i] + x[2 * i + 1];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
-}
-
-#else  // portable: eight independent lanes still break the dependency chain
-
-template <int P>
-void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
-  static_assert(8 % P == 0);
-  const std::size_t count = frames * P;
-  float a[8], b[8];
-  for (int k = 0; k < 8; ++k) {
-    a[k] = mn[k % P];
-    b[k] = mx[k % P];
-  }
-  std::size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    for (int k = 0; k < 8; ++k) {
-      const float v = x[i + k];
-      a[k] = v < a[k] ? v : a[k];
-      b[k] = v > b[k] ? v : b[k];
-    }
-  }
-  fold_lanes<P>(a, b, mn, mx);
-  for (; i < count; ++i) {
-    const int c = static_cast<int>(i % P);
-    mn[c] = x[i] < mn[c] ? x[i] : mn[c];
-    mx[c] = x[i] > mx[c] ? x[i] : mx[c];
-  }
-}
-
-void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
-  float a[8], b[8];
-  for (int k = 0; k < 8; ++k) {
-    a[k] = mn[0];
-    b[k] = mx[0];
-  }
-  std::size_t i = 0;
-  for (; i + 8 <= frames; i += 8) {
-    const float* f = x + 2 * i;
-    for (int k = 0; k < 8; ++k) {
-      const float v = f[2 * k] + f[2 * k + 1];
-      a[k] = v < a[k] ? v : a[k];
-      b[k] = v > b[k] ? v : b[k];
-    }
-  }
-  fold_lanes<1>(a, b, mn, mx);
-  for (; i < frames; ++i) {
-    const float v = x[2 * i] + x[2 * i + 1];
-    mn[0] = v < mn[0] ? v : mn[0];
-    mx[0] = v > mx[0] ? v : mx[0];
-  }
-}
-
-#endif
-
 // Any other layout (3, 5, 6, 7 or more than 8 channels): plain loops.
 void scan_mix_any(const float* x, std::size_t frames, int ch, float* mn, float* mx) {
   for (std::size_t i = 0; i < frames; ++i) {
@@ -169,6 +50,122 @@ void scan_split_any(const float* x, std::size_t frames, int ch, float* mn, float
       mx[c] = f[c] > mx[c] ? f[c] : mx[c];
     }
   }
+}
+
+// Stereo summed, from frame i on: what is left after the last full block.
+void scan_mix2_from(const float* x, std::size_t i, std::size_t frames, float* mn, float* mx) {
+  for (; i < frames; ++i) {
+    const float v = x[2 * i] + x[2 * i + 1];
+    mn[0] = v < mn[0] ? v : mn[0];
+    mx[0] = v > mx[0] ? v : mx[0];
+  }
+}
+
+// Eight running minima (a) and maxima (b): lane k takes every eighth value from k on.
+#if defined(__SSE2__) && !defined(DJB_NO_SIMD)
+
+class Lanes {
+ public:
+  Lanes(const float* init_a, const float* init_b)
+      : a0_(_mm_loadu_ps(init_a)),
+        a1_(_mm_loadu_ps(init_a + 4)),
+        b0_(_mm_loadu_ps(init_b)),
+        b1_(_mm_loadu_ps(init_b + 4)) {}
+
+  // Eight consecutive values.
+  void take(const float* v) { take(_mm_loadu_ps(v), _mm_loadu_ps(v + 4)); }
+
+  // The sums of eight consecutive stereo frames.
+  void take_pair_sums(const float* f) {
+    const __m128 p = _mm_loadu_ps(f), q = _mm_loadu_ps(f + 4);
+    const __m128 r = _mm_loadu_ps(f + 8), t = _mm_loadu_ps(f + 12);
+    take(_mm_add_ps(_mm_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0)),
+                    _mm_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1))),
+         _mm_add_ps(_mm_shuffle_ps(r, t, _MM_SHUFFLE(2, 0, 2, 0)),
+                    _mm_shuffle_ps(r, t, _MM_SHUFFLE(3, 1, 3, 1))));
+  }
+
+  template <int P>
+  void fold(float* mn, float* mx) const {
+    float a[8], b[8];
+    _mm_storeu_ps(a, a0_);
+    _mm_storeu_ps(a + 4, a1_);
+    _mm_storeu_ps(b, b0_);
+    _mm_storeu_ps(b + 4, b1_);
+    fold_lanes<P>(a, b, mn, mx);
+  }
+
+ private:
+  void take(__m128 v0, __m128 v1) {
+    a0_ = _mm_min_ps(v0, a0_);
+    a1_ = _mm_min_ps(v1, a1_);
+    b0_ = _mm_max_ps(v0, b0_);
+    b1_ = _mm_max_ps(v1, b1_);
+  }
+
+  __m128 a0_, a1_, b0_, b1_;
+};
+
+#else  // portable: eight independent lanes still break the dependency chain
+
+class Lanes {
+ public:
+  Lanes(const float* init_a, const float* init_b) {
+    std::copy(init_a, init_a + 8, a_);
+    std::copy(init_b, init_b + 8, b_);
+  }
+
+  void take(const float* v) {
+    for (int k = 0; k < 8; ++k) take(k, v[k]);
+  }
+
+  void take_pair_sums(const float* f) {
+    for (int k = 0; k < 8; ++k) take(k, f[2 * k] + f[2 * k + 1]);
+  }
+
+  template <int P>
+  void fold(float* mn, float* mx) const {
+    fold_lanes<P>(a_, b_, mn, mx);
+  }
+
+ private:
+  void take(int k, float v) {
+    a_[k] = v < a_[k] ? v : a_[k];
+    b_[k] = v > b_[k] ? v : b_[k];
+  }
+
+  float a_[8], b_[8];
+};
+
+#endif
+
+// P interleaved channels kept apart (P divides 8).
+template <int P>
+void scan_split(const float* x, std::size_t frames, float* mn, float* mx) {
+  static_assert(8 % P == 0);
+  const std::size_t count = frames * P;
+  float init_a[8], init_b[8];
+  for (int k = 0; k < 8; ++k) {
+    init_a[k] = mn[k % P];
+    init_b[k] = mx[k % P];
+  }
+  Lanes lanes(init_a, init_b);
+  std::size_t i = 0;
+  for (; i + 8 <= count; i += 8) lanes.take(x + i);
+  lanes.fold<P>(mn, mx);
+  scan_split_any(x + i, frames - i / P, P, mn, mx);  // i is whole frames: P divides 8
+}
+
+// Stereo mixed to one series: the sum of the two channels (divided out at the end).
+void scan_mix2(const float* x, std::size_t frames, float* mn, float* mx) {
+  float init_a[8], init_b[8];
+  std::fill(init_a, init_a + 8, mn[0]);
+  std::fill(init_b, init_b + 8, mx[0]);
+  Lanes lanes(init_a, init_b);
+  std::size_t i = 0;
+  for (; i + 8 <= frames; i += 8) lanes.take_pair_sums(x + 2 * i);
+  lanes.fold<1>(mn, mx);
+  scan_mix2_from(x, i, frames, mn, mx);
 }
 
 }  // namespace

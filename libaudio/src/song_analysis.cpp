@@ -23,13 +23,21 @@ V cut(const V& v, std::size_t a, std::size_t b) {
   return V(v.begin() + long(a), v.begin() + long(b));
 }
 
+// The frames of f that cover [t0, t1); gives s f's frame rate and the time of the first.
+template <typename Features>
+std::pair<std::size_t, std::size_t> slice_clock(const Features& f, double t0, double t1,
+                                                Features& s) {
+  const auto range = frame_range(f.frame_at(t0), f.frame_at(t1), f.frames());
+  s.frame_rate = f.frame_rate;
+  s.time_offset = f.time(double(range.first));
+  return range;
+}
+
 }  // namespace
 
 OnsetFeatures slice_features(const OnsetFeatures& f, double t0, double t1) {
-  const auto [a, b] = frame_range(f.frame_at(t0), f.frame_at(t1), f.frames());
   OnsetFeatures s;
-  s.frame_rate = f.frame_rate;
-  s.time_offset = f.time(double(a));
+  const auto [a, b] = slice_clock(f, t0, t1, s);
   s.strength = cut(f.strength, a, b);
   s.low_flux = cut(f.low_flux, a, b);
   s.mid_flux = cut(f.mid_flux, a, b);
@@ -42,10 +50,8 @@ OnsetFeatures slice_features(const OnsetFeatures& f, double t0, double t1) {
 }
 
 TimbreFeatures slice_features(const TimbreFeatures& f, double t0, double t1) {
-  const auto [a, b] = frame_range(f.frame_at(t0), f.frame_at(t1), f.frames());
   TimbreFeatures s;
-  s.frame_rate = f.frame_rate;
-  s.time_offset = f.time(double(a));
+  const auto [a, b] = slice_clock(f, t0, t1, s);
   s.coefficients = cut(f.coefficients, a, b);
   s.flatness = cut(f.flatness, a, b);
   return s;

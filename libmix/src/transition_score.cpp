@@ -73,12 +73,7 @@ Json weights_to_json(const Weights& w) {
 }
 
 Weights weights_from_json(const Json& j, const std::string& subject) {
-  if (!j.is_object()) throw Error(Exit::data, subject, "not a djb.weights/1 document");
-  const auto schema = j.find("schema");
-  if (schema == j.end() || *schema != "djb.weights/1")
-    throw Error(Exit::data, subject,
-                "schema is " + (schema == j.end() ? std::string("missing") : schema->dump()) +
-                    ", expected djb.weights/1");
+  audio::require_schema(j, "djb.weights/1", subject, "document");
   const auto terms = j.find("weights");
   if (terms == j.end() || !terms->is_object())
     throw Error(Exit::data, subject, "missing \"weights\" object");

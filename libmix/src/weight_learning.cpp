@@ -17,12 +17,7 @@ using audio::Exit;
 using audio::Json;
 
 Feedback feedback_from_json(const Json& j, const std::string& subject) {
-  if (!j.is_object()) throw Error(Exit::data, subject, "not a djb.feedback/1 record");
-  const auto schema = j.find("schema");
-  if (schema == j.end() || *schema != "djb.feedback/1")
-    throw Error(Exit::data, subject,
-                "schema is " + (schema == j.end() ? std::string("missing") : schema->dump()) +
-                    ", expected djb.feedback/1");
+  audio::require_schema(j, "djb.feedback/1", subject, "record");
   const auto breakdown = j.find("breakdown");
   if (breakdown == j.end()) throw Error(Exit::data, subject, "missing \"breakdown\"");
   Feedback f;

@@ -61,9 +61,9 @@ std::uint16_t version_needed(const Entry& e) {
   return e.method == 8 ? 20 : 10;
 }
 
-Bytes local_header(const Entry& e) {
-  Bytes h;
-  h.u32(kLocalSig);
+// The fields the local and the central header share, from "version needed" to the name's
+// length: the ZIP format lays them out alike in both.
+void shared_fields(Bytes& h, const Entry& e) {
   h.u16(version_needed(e));
   h.u16(kUtf8Flag);
   h.u16(e.method);
@@ -73,6 +73,12 @@ Bytes local_header(const Entry& e) {
   h.u32(static_cast<std::uint32_t>(e.compressed));
   h.u32(static_cast<std::uint32_t>(e.size));
   h.u16(static_cast<std::uint16_t>(e.name.size()));
+}
+
+Bytes local_header(const Entry& e) {
+  Bytes h;
+  h.u32(kLocalSig);
+  shared_fields(h, e);
   h.u16(0);  // no extra field (no timestamps, uid/gid: deterministic)
   h.str(e.name);
   return h;
@@ -246,15 +252,7 @@ void ZipBundle::commit() {
   for (const auto& e : m.entries) {
     cd.u32(kCentralSig);
     cd.u16(kMadeByUnix);
-    cd.u16(version_needed(e));
-    cd.u16(kUtf8Flag);
-    cd.u16(e.method);
-    cd.u16(kDosTime);
-    cd.u16(kDosDate);
-    cd.u32(e.crc);
-    cd.u32(static_cast<std::uint32_t>(e.compressed));
-    cd.u32(static_cast<std::uint32_t>(e.size));
-    cd.u16(static_cast<std::uint16_t>(e.name.size()));
+    shared_fields(cd, e);
     cd.u16(0);  // extra
     cd.u16(0);  // comment
     cd.u16(0);  // disk

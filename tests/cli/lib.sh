@@ -10,6 +10,7 @@
 #   finish                prints "N passed, N failed" and exits non-zero on any failure
 #   jl JSON EXPR          evaluates EXPR (JavaScript, on d = the parsed JSON) with node, prints it
 #   near A B TOL          true when |A - B| <= TOL
+#   locked_copy SRC DEST  DEST = SRC made unreadable; fails (saying the case is skipped) as root
 set -u
 BIN="${DJB_BIN:?DJB_BIN must name the directory of the built programs}"
 SYNTH="$BIN/synth"
@@ -25,6 +26,16 @@ RC=0
 # jq-like access with node (already a test dependency): jl JSON-TEXT EXPR, EXPR in JS on d.
 jl() { node -e 'const d = JSON.parse(process.argv[1]); const v = eval(process.argv[2]); console.log(typeof v === "object" ? JSON.stringify(v) : String(v));' "$1" "$2"; }
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# Copies SRC to DEST with no permissions, for the unreadable-input case. Root reads it anyway,
+# so there it says the case is skipped and fails: `if locked_copy a.wav locked.wav; then ...`.
+locked_copy() {
+  if [ "$(id -u)" = 0 ]; then
+    echo "skipped [$CURRENT]: unreadable file (running as root, chmod 000 does not stop reads)" >&2
+    return 1
+  fi
+  cp "$1" "$2" && chmod 000 "$2"
+}
 
 # Names the case the following assertions belong to.
 case_() { CURRENT="$*"; }

@@ -34,13 +34,6 @@
 
 namespace {
 
-std::vector<float> mono_of(const synth::Audio& a) {
-  std::vector<float> m(a.frames());
-  for (std::size_t i = 0; i < m.size(); ++i)
-    m[i] = 0.5f * (a.samples[2 * i] + a.samples[2 * i + 1]);
-  return m;
-}
-
 struct Corpus {
   double bpm;
   const char* key;
@@ -84,7 +77,7 @@ int main(int argc, char** argv) {
           form.replace(p, 8, "chorus:16");
       spec.sections = synth::parse_sections(form);
       const synth::Audio a = synth::render_track(spec);
-      const std::vector<float> mono = mono_of(a);
+      const std::vector<float> mono = synth::mono(a);
       const audio::OnsetFeatures on = audio::onset_features(mono.data(), mono.size());
       const audio::TimbreFeatures tb = audio::timbre_features(mono.data(), mono.size());
       const audio::SongSplit split = audio::split_songs(on, tb);
@@ -176,7 +169,7 @@ int main(int argc, char** argv) {
       specs.push_back(s);
     }
     const synth::Concert c = synth::render_concert(specs, 16, 22050);
-    const std::vector<float> mono = mono_of(c.audio);
+    const std::vector<float> mono = synth::mono(c.audio);
     const audio::OnsetFeatures on = audio::onset_features(mono.data(), mono.size());
     const audio::TimbreFeatures tb = audio::timbre_features(mono.data(), mono.size());
     const audio::SongSplit split = audio::split_songs(on, tb);

@@ -32,13 +32,10 @@ std::vector<float> decode_all(Decoder& d) {
 }
 
 Exit error_code_of(const std::string& path) {
-  try {
+  return testutil::exit_code_of([&] {
     Decoder d(path);
     decode_all(d);
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
+  });
 }
 
 TEST(Decoder, WavAndFlacDecodeToTheSameSamples) {

@@ -18,12 +18,7 @@ using audio::Exit;
 using audio::InputSource;
 
 Exit code_of(const std::string& path, long long max_bytes = -1) {
-  try {
-    InputSource in(path, max_bytes);
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
+  return testutil::exit_code_of([&] { InputSource in(path, max_bytes); });
 }
 
 TEST(InputSource, RegularFileIsReadWhereItIs) {

@@ -13,7 +13,7 @@ namespace {
 constexpr int kRate = 22050;
 
 // Mono at 22050 Hz, as the analysis takes it.
-std::vector<float> mono(const synth::Audio& a) {
+std::vector<float> to_mono(const synth::Audio& a) {
   std::vector<float> x(a.frames());
   for (std::size_t i = 0; i < x.size(); ++i) {
     float s = 0;
@@ -141,7 +141,7 @@ TEST(Key, All24KeysOfTheSynthesizer) {
   for (const auto& row : kWheel) {
     auto s = spec(row.name, "intro:2,drop:8");
     s.lead_in = 1.5;
-    const auto a = analyse(mono(synth::render_track(s)));
+    const auto a = analyse(to_mono(synth::render_track(s)));
     ASSERT_TRUE(a.estimate.has_value()) << row.name << ": " << a.reason;
     EXPECT_EQ(a.estimate->key.name(), row.name);
     EXPECT_GT(a.estimate->confidence, 0.02) << row.name;
@@ -157,7 +157,7 @@ TEST(Key, All24KeysOfTheSynthesizer) {
 
 TEST(Key, DetunedTrackKeepsItsKeyAndReportsTheTuning) {
   // The same track resampled: played 1.7% faster, it is 29 cents sharp of A minor.
-  const auto x = mono(synth::render_track(spec("Am", "drop:8")));
+  const auto x = to_mono(synth::render_track(spec("Am", "drop:8")));
   const double ratio = std::pow(2.0, 29.0 / 1200);
   std::vector<float> y(static_cast<std::size_t>(static_cast<double>(x.size()) / ratio));
   for (std::size_t i = 0; i < y.size(); ++i) {
@@ -174,7 +174,7 @@ TEST(Key, DetunedTrackKeepsItsKeyAndReportsTheTuning) {
 
 TEST(Key, NoKeyWithoutPitchedContent) {
   const auto drums = synth::render_stems(spec("Am", "intro:2,drop:8")).drums;
-  const auto d = analyse(mono(drums));
+  const auto d = analyse(to_mono(drums));
   EXPECT_FALSE(d.estimate.has_value());
   EXPECT_FALSE(d.reason.empty());
   const auto n = analyse(synth::white_noise(10.0, kRate, 1, 0.5).samples);
@@ -188,7 +188,7 @@ TEST(Key, NoKeyWithoutPitchedContent) {
   EXPECT_FALSE(e.estimate.has_value());
   EXPECT_EQ(e.reason, "no audio");
   // One lone pitch, however long, is not a key.
-  const auto one = analyse(mono(synth::sine(220.0, 10.0, kRate)));
+  const auto one = analyse(to_mono(synth::sine(220.0, 10.0, kRate)));
   EXPECT_FALSE(one.estimate.has_value());
   EXPECT_EQ(one.reason, "too few pitch classes for a key");
   EXPECT_GT(one.pitched_seconds, 9.0);
@@ -197,8 +197,9 @@ TEST(Key, NoKeyWithoutPitchedContent) {
 TEST(Key, DrumOnlyIntroDoesNotVote) {
   // Long drum intros and outros around a short pitched part: same key, same confidence
   // within a little.
-  const auto plain = analyse(mono(synth::render_track(spec("F#m", "drop:8"))));
-  const auto padded = analyse(mono(synth::render_track(spec("F#m", "intro:16,drop:8,intro:16"))));
+  const auto plain = analyse(to_mono(synth::render_track(spec("F#m", "drop:8"))));
+  const auto padded =
+      analyse(to_mono(synth::render_track(spec("F#m", "intro:16,drop:8,intro:16"))));
   ASSERT_TRUE(plain.estimate && padded.estimate);
   EXPECT_EQ(padded.estimate->key, plain.estimate->key);
   EXPECT_EQ(padded.estimate->key.name(), "F# minor");
@@ -209,7 +210,7 @@ TEST(Key, DrumOnlyIntroDoesNotVote) {
 TEST(Key, ModulationGivesTwoSegmentsAtTheRightBar) {
   const auto s = spec("Am", "intro:2,drop:12,drop:12:Em,outro:2:Em");
   const double bar = 240.0 / s.bpm, change = 14 * bar;  // 27.1 s
-  const auto a = analyse(mono(synth::render_track(s)));
+  const auto a = analyse(to_mono(synth::render_track(s)));
   ASSERT_TRUE(a.estimate.has_value());
   const auto& segs = a.estimate->segments;
   ASSERT_EQ(segs.size(), 2u);
@@ -221,20 +222,20 @@ TEST(Key, ModulationGivesTwoSegmentsAtTheRightBar) {
   EXPECT_NEAR(segs[1].end, a.duration, 1e-9);
 
   // A step up (the pop "truck driver" change), and back down a fifth: each found.
-  const auto up = analyse(mono(synth::render_track(spec("D", "drop:12,drop:12:Eb"))));
+  const auto up = analyse(to_mono(synth::render_track(spec("D", "drop:12,drop:12:Eb"))));
   ASSERT_TRUE(up.estimate.has_value());
   ASSERT_EQ(up.estimate->segments.size(), 2u);
   EXPECT_EQ(up.estimate->segments[1].key.name(), "Eb major");
   EXPECT_NEAR(up.estimate->segments[1].start, 12 * bar, 2 * bar);
 
   // The steady version of the first track is one segment.
-  const auto steady = analyse(mono(synth::render_track(spec("Am", "intro:2,drop:24,outro:2"))));
+  const auto steady = analyse(to_mono(synth::render_track(spec("Am", "intro:2,drop:24,outro:2"))));
   ASSERT_TRUE(steady.estimate.has_value());
   EXPECT_EQ(steady.estimate->segments.size(), 1u);
 }
 
 TEST(Key, Json) {
-  const auto a = analyse(mono(synth::render_track(spec("Eb", "drop:8"))));
+  const auto a = analyse(to_mono(synth::render_track(spec("Eb", "drop:8"))));
   const audio::Json j = audio::key_to_json(a);
   EXPECT_EQ(j["name"], "Eb major");
   EXPECT_EQ(j["tonic"], "Eb");

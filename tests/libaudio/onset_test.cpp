@@ -100,12 +100,9 @@ TEST(Onset, TheEnvelopeDoesNotDependOnTheGain) {
   synth::TrackSpec spec;
   spec.rate = kRate;
   spec.sections = synth::parse_sections("intro:1,drop:2,breakdown:1");
-  const synth::Audio a = synth::render_track(spec);
-  std::vector<float> loud(a.frames()), quiet(a.frames());
-  for (std::size_t i = 0; i < loud.size(); ++i) {
-    loud[i] = 0.5f * (a.samples[2 * i] + a.samples[2 * i + 1]);
-    quiet[i] = loud[i] * 0.03f;  // -30 dB
-  }
+  const std::vector<float> loud = synth::mono(synth::render_track(spec));
+  std::vector<float> quiet(loud.size());
+  for (std::size_t i = 0; i < loud.size(); ++i) quiet[i] = loud[i] * 0.03f;  // -30 dB
   const audio::OnsetFeatures fl = audio::onset_features(loud.data(), loud.size());
   const audio::OnsetFeatures fq = audio::onset_features(quiet.data(), quiet.size());
   ASSERT_EQ(fl.frames(), fq.frames());

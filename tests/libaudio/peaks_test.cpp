@@ -489,12 +489,7 @@ TEST(Peaks, WriteIsAtomicAndWritesTheOutput) {
 }
 
 Exit usage_code(PeaksRequest r, const std::string& out) {
-  try {
-    audio::resolve_peaks_format(r, out);
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
+  return testutil::exit_code_of([&] { audio::resolve_peaks_format(r, out); });
 }
 
 TEST(Peaks, FormatFromExtension) {

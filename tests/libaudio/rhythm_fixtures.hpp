@@ -14,11 +14,7 @@ constexpr int kRate = 22050;
 // A synth track rendered at 22050 Hz and mixed to mono.
 inline std::vector<float> track(synth::TrackSpec spec) {
   spec.rate = kRate;
-  const synth::Audio a = synth::render_track(spec);
-  std::vector<float> mono(a.frames());
-  for (std::size_t i = 0; i < mono.size(); ++i)
-    mono[i] = 0.5f * (a.samples[2 * i] + a.samples[2 * i + 1]);
-  return mono;
+  return synth::mono(synth::render_track(spec));
 }
 
 inline audio::OnsetFeatures features(const std::vector<float>& x) {

@@ -10,20 +10,13 @@
 
 namespace {
 
-std::vector<float> mono_of(const synth::Audio& a) {
-  std::vector<float> m(a.frames());
-  for (std::size_t i = 0; i < m.size(); ++i)
-    m[i] = 0.5f * (a.samples[2 * i] + a.samples[2 * i + 1]);
-  return m;
-}
-
 TEST(SongSplit, FindsTheSongsOfAConcertBetweenApplauseAndTalk) {
   std::vector<synth::TrackSpec> specs(2);
   specs[0].bpm = 120;
   specs[1].bpm = 96;
   for (auto& s : specs) s.sections = synth::parse_sections("intro:2,verse:8,chorus:8,outro:2");
   const synth::Concert c = synth::render_concert(specs, 16, 22050);
-  const auto mono = mono_of(c.audio);
+  const auto mono = synth::mono(c.audio);
   const auto on = audio::onset_features(mono.data(), mono.size());
   const auto tb = audio::timbre_features(mono.data(), mono.size());
   const audio::SongSplit split = audio::split_songs(on, tb);
@@ -49,7 +42,7 @@ TEST(SongSplit, SilenceAloneIsNoSong) {
 }
 
 TEST(SongSplit, ApplauseAloneIsNoSong) {
-  const auto mono = mono_of(synth::applause(30, 22050));
+  const auto mono = synth::mono(synth::applause(30, 22050));
   const auto on = audio::onset_features(mono.data(), mono.size());
   const auto tb = audio::timbre_features(mono.data(), mono.size());
   EXPECT_TRUE(audio::split_songs(on, tb).songs.empty());

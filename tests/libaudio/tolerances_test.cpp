@@ -28,12 +28,7 @@ std::string rule_of(const Tolerances& t, const Path& path, const std::string& fi
 }
 
 audio::Exit parse_error(const char* text) {
-  try {
-    parse(text);
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return audio::Exit::ok;
+  return testutil::exit_code_of([&] { parse(text); });
 }
 
 TEST(Tolerances, TheDocumentedExample) {

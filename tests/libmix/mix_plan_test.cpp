@@ -36,12 +36,7 @@ Json two_track_plan() {
 }
 
 Exit code_of(const Json& doc) {
-  try {
-    mix::parse_plan(doc, "plan.json");
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
+  return testutil::exit_code_of([&] { mix::parse_plan(doc, "plan.json"); });
 }
 
 TEST(MixPlan, ParsesTheContract) {

@@ -14,12 +14,7 @@ using audio::Exit;
 using audio::Json;
 
 Exit code_of(const Json& doc) {
-  try {
-    mix::from_analysis(doc, "x.json");
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
+  return testutil::exit_code_of([&] { mix::from_analysis(doc, "x.json"); });
 }
 
 TEST(MixTrack, ReadsTheFieldsThatMatterForMixing) {
@@ -119,12 +114,7 @@ TEST(MixTrack, ReadsJsonLinesAndSingleDocuments) {
   EXPECT_EQ(mix::read_tracks(pretty).size(), 1u);
 
   auto code = [](const std::string& path) {
-    try {
-      mix::read_tracks(path);
-    } catch (const audio::Error& e) {
-      return e.code();
-    }
-    return Exit::ok;
+    return testutil::exit_code_of([&] { mix::read_tracks(path); });
   };
   const auto empty = (dir / "empty.json");
   std::ofstream(empty).close();

@@ -248,12 +248,7 @@ TEST(Mp3Writer, UncommittedWriterLeavesNothing) {
 TEST(Mp3Writer, BadOptionsAreUsageErrorsAndCreateNothing) {
   testutil::TempDir dir;
   auto code_of = [&](Mp3Options o) {
-    try {
-      Mp3Writer w(dir / "x.mp3", o);
-    } catch (const audio::Error& e) {
-      return e.code();
-    }
-    return Exit::ok;
+    return testutil::exit_code_of([&] { Mp3Writer w(dir / "x.mp3", o); });
   };
   Mp3Options o;
   o.bitrate_kbps = 321;

@@ -9,19 +9,13 @@
 
 #include "libaudio/error.hpp"
 #include "libmix/mix_fixture.hpp"
+#include "test_util.hpp"
 
 namespace {
 
 using mix::OrderProblem;
 
-// A fixed pseudo-random sequence (no seeds from the clock).
-struct Lcg {
-  std::uint64_t s;
-  double next() {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(s >> 11) / 9007199254740992.0;
-  }
-};
+using testutil::Lcg;
 
 OrderProblem random_problem(int n, std::uint64_t seed) {
   Lcg r{seed};

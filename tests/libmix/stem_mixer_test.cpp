@@ -73,12 +73,7 @@ MixOptions float_mix(const std::vector<std::string>& stems, const std::string& o
 }
 
 Exit error_of(const MixOptions& o) {
-  try {
-    mix::mix_stems(o);
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
+  return testutil::exit_code_of([&] { mix::mix_stems(o); });
 }
 
 bool dir_has_only(const testutil::TempDir& dir, std::size_t count) {

@@ -1,7 +1,6 @@
 #include "libmix/track_list.hpp"
 
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -9,12 +8,14 @@
 #include <gtest/gtest.h>
 
 #include "libaudio/error.hpp"
+#include "test_util.hpp"
 
 namespace {
 
 using audio::Exit;
 using mix::TrackEntry;
 using mix::TrackList;
+using testutil::exit_code_of;
 
 TrackList sample() {
   TrackList l;
@@ -29,15 +30,6 @@ TrackList sample() {
               {6000.0, "C", "", "c.wav"},  // exactly 100 minutes; empty title -> file name
               {7384.5, "D", "Last", "d.mp3"}};
   return l;
-}
-
-Exit code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
 }
 
 TEST(TrackList, TimeFormats) {
@@ -162,21 +154,22 @@ TEST(TrackList, BadListsAreProgrammingErrors) {
   for (const auto& bad : {with_starts({5, 4}), with_starts({-0.01}),
                           with_starts({std::numeric_limits<double>::quiet_NaN()}),
                           with_starts({std::numeric_limits<double>::infinity()})}) {
-    EXPECT_EQ(code_of([&] { mix::lrc_text(bad); }), Exit::software);
-    EXPECT_EQ(code_of([&] { mix::cue_text(bad, "m.mp3"); }), Exit::software);
+    EXPECT_EQ(exit_code_of([&] { mix::lrc_text(bad); }), Exit::software);
+    EXPECT_EQ(exit_code_of([&] { mix::cue_text(bad, "m.mp3"); }), Exit::software);
   }
   std::vector<double> many(100);
   for (std::size_t i = 0; i < many.size(); ++i) many[i] = 60.0 * i;
-  EXPECT_EQ(code_of([&] { mix::cue_text(with_starts(many), "m.mp3"); }), Exit::software);
-  EXPECT_EQ(code_of([&] { mix::lrc_text(with_starts(many)); }), Exit::ok);  // LRC has no limit
+  EXPECT_EQ(exit_code_of([&] { mix::cue_text(with_starts(many), "m.mp3"); }), Exit::software);
+  // LRC has no limit.
+  EXPECT_EQ(exit_code_of([&] { mix::lrc_text(with_starts(many)); }), Exit::ok);
   many.pop_back();
-  EXPECT_EQ(code_of([&] { mix::cue_text(with_starts(many), "m.mp3"); }), Exit::ok);
+  EXPECT_EQ(exit_code_of([&] { mix::cue_text(with_starts(many), "m.mp3"); }), Exit::ok);
 }
 
 TEST(TrackList, StreamFailureIsAnIoError) {
   std::ostringstream out;
   out.setstate(std::ios::badbit);
-  EXPECT_EQ(code_of([&] { mix::write_lrc(out, sample()); }), Exit::io);
+  EXPECT_EQ(exit_code_of([&] { mix::write_lrc(out, sample()); }), Exit::io);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "libaudio/error.hpp"
+#include "test_util.hpp"
 
 namespace {
 
@@ -143,12 +144,7 @@ TEST(Weights, JsonRoundTripAndValidation) {
   EXPECT_DOUBLE_EQ(p[1], mix::Weights{}[1]);
 
   auto code = [](const Json& doc) {
-    try {
-      mix::weights_from_json(doc, "w.json");
-    } catch (const audio::Error& e) {
-      return e.code();
-    }
-    return audio::Exit::ok;
+    return testutil::exit_code_of([&] { mix::weights_from_json(doc, "w.json"); });
   };
   EXPECT_EQ(code({{"schema", "djb.weights/1"}, {"weights", {{"tempo", -1}}}}), audio::Exit::data);
   EXPECT_EQ(code({{"schema", "djb.weights/1"}, {"weights", {{"vibes", 1}}}}), audio::Exit::data);

@@ -14,13 +14,7 @@ namespace {
 
 using audio::Json;
 
-struct Lcg {
-  std::uint64_t s;
-  double next() {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(s >> 11) / 9007199254740992.0;
-  }
-};
+using testutil::Lcg;
 
 mix::Breakdown random_breakdown(Lcg& r) {
   mix::Breakdown b;
@@ -126,12 +120,7 @@ TEST(WeightLearning, FeedbackRecords) {
   rec["rating"] = 4;
   EXPECT_DOUBLE_EQ(mix::feedback_from_json(rec, "x").target, 0.75);
   auto code = [](const Json& j) {
-    try {
-      mix::feedback_from_json(j, "x");
-    } catch (const audio::Error& e) {
-      return e.code();
-    }
-    return audio::Exit::ok;
+    return testutil::exit_code_of([&] { mix::feedback_from_json(j, "x"); });
   };
   Json both = rec;
   both["accepted"] = false;

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iterator>
 #include <string>
 
@@ -21,6 +20,7 @@ namespace {
 
 using audio::Exit;
 using mix::ZipBundle;
+using testutil::exit_code_of;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -41,15 +41,6 @@ std::string run(const std::string& cmd, int* rc = nullptr) {
   const int status = pclose(p);
   if (rc) *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
-}
-
-Exit code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const audio::Error& e) {
-    return e.code();
-  }
-  return Exit::ok;
 }
 
 // Binary data that does not compress, larger than the copy block.
@@ -161,15 +152,15 @@ TEST(ZipBundle, BadNamesAndSourcesAreRejectedAndTheBundleStaysUsable) {
   b.add_text("ok.txt", "ok");
   for (const std::string name : {"", "/abs", "../up", "a/../b", "a//b", "./a", "dir/",
                                  "back\\slash", "tab\there", "ok.txt"}) {
-    EXPECT_EQ(code_of([&] { b.add_text(name, "x"); }), Exit::usage) << name;
+    EXPECT_EQ(exit_code_of([&] { b.add_text(name, "x"); }), Exit::usage) << name;
   }
-  EXPECT_EQ(code_of([&] { b.add_file("m.bin", dir / "missing.bin"); }), Exit::no_input);
-  EXPECT_EQ(code_of([&] { b.add_file("d.bin", dir / "sub"); }), Exit::no_input);
+  EXPECT_EQ(exit_code_of([&] { b.add_file("m.bin", dir / "missing.bin"); }), Exit::no_input);
+  EXPECT_EQ(exit_code_of([&] { b.add_file("d.bin", dir / "sub"); }), Exit::no_input);
 
   // A 4 GiB source (sparse: no space used) is refused before a byte of it is written.
   { std::ofstream big(dir / "big.bin"); }
   std::filesystem::resize_file(dir / "big.bin", 4ull << 30);
-  EXPECT_EQ(code_of([&] { b.add_file("big.bin", dir / "big.bin"); }), Exit::cant_create);
+  EXPECT_EQ(exit_code_of([&] { b.add_file("big.bin", dir / "big.bin"); }), Exit::cant_create);
 
   b.add_file("src.bin", dir / "src.bin");
   b.commit();
@@ -178,12 +169,12 @@ TEST(ZipBundle, BadNamesAndSourcesAreRejectedAndTheBundleStaysUsable) {
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(listing, "ok.txt\nsrc.bin\n");
   EXPECT_EQ(run("unzip -p '" + zip + "' src.bin"), "data");
-  EXPECT_EQ(code_of([&] { b.add_text("late.txt", "x"); }), Exit::software);
+  EXPECT_EQ(exit_code_of([&] { b.add_text("late.txt", "x"); }), Exit::software);
 }
 
 TEST(ZipBundle, CannotCreateIsReported) {
   testutil::TempDir dir;
-  EXPECT_EQ(code_of([&] { ZipBundle b(dir / "no/such/dir/b.zip"); }), Exit::cant_create);
+  EXPECT_EQ(exit_code_of([&] { ZipBundle b(dir / "no/such/dir/b.zip"); }), Exit::cant_create);
 }
 
 }  // namespace

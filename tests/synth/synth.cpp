@@ -300,6 +300,13 @@ Stems render_song_stems(const TrackSpec& spec) {
 
 }  // namespace
 
+std::vector<float> mono(const Audio& stereo) {
+  std::vector<float> m(stereo.frames());
+  for (std::size_t i = 0; i < m.size(); ++i)
+    m[i] = 0.5f * (stereo.samples[2 * i] + stereo.samples[2 * i + 1]);
+  return m;
+}
+
 Audio sine(double freq, double seconds, int rate, int channels, double amp) {
   Audio a;
   a.rate = rate;

@@ -21,6 +21,9 @@ struct Audio {
   std::size_t frames() const { return samples.size() / static_cast<std::size_t>(channels); }
 };
 
+// Stereo audio mixed to one channel: the mean of left and right, frame by frame.
+std::vector<float> mono(const Audio& stereo);
+
 Audio sine(double freq, double seconds, int rate = 44100, int channels = 1, double amp = 0.5);
 Audio white_noise(double seconds, int rate = 44100, int channels = 1, double amp = 0.5,
                   std::uint64_t seed = 1);

@@ -5,6 +5,7 @@
 // "program: SUBJECT: message" and exits with the code.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -34,6 +35,11 @@ class Error : public std::runtime_error {
   Exit code_;
   std::string subject_;
 };
+
+// Any exception as an Error: an Error is itself; anything else is an internal error
+// (Exit::software) about `subject`, "out of memory" for std::bad_alloc. The one mapping the
+// programs print with and the batch results (hash, analysis, golden diff) record.
+Error as_error(const std::exception& e, const std::string& subject);
 
 // Human-readable text for an errno value ("No such file or directory").
 std::string errno_text(int err);

@@ -31,4 +31,9 @@ Json input_record(const std::string& path, const std::string& sha256);
 // Parses a JSON document from a file or "-" (stdin). Throws Error(no_input / data).
 Json read_json_file(const std::string& path);
 
+// Throws Error(data, subject) unless `doc` is an object whose "schema" is `schema`: "not a
+// SCHEMA KIND" (kind: "document", "record") or "schema is X, expected SCHEMA".
+void require_schema(const Json& doc, const std::string& schema, const std::string& subject,
+                    const std::string& kind);
+
 }  // namespace audio
