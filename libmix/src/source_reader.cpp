@@ -16,7 +16,7 @@ SourceReader::SourceReader(const std::string& path, int sample_rate)
 
 void SourceReader::read(std::int64_t from, std::int64_t to, float* out) {
   if (from > decoded_) skip_to(from);
-  if (std::max<std::int64_t>(from, 0) < begin_)
+  if (!can_read_from(from))
     throw audio::Error(audio::Exit::software, "render", "source read went backwards");
   while (!eof_ && decoded_ < to) decode_chunk();
   for (std::int64_t f = from; f < to; ++f) {
