@@ -185,3 +185,42 @@ TEST(Tempo, Deterministic) {
 }
 
 }  // namespace
+
+namespace {
+
+std::vector<float> mixed(const std::vector<float>& a, const std::vector<float>& b, float gain_b) {
+  std::vector<float> out(std::max(a.size(), b.size()), 0.0f);
+  for (std::size_t i = 0; i < a.size(); ++i) out[i] += a[i];
+  for (std::size_t i = 0; i < b.size(); ++i) out[i] += gain_b * b[i];
+  return out;
+}
+
+// A 3:2 rival (quieter clicks at 80 over clicks at 120) neither moves the beat to the 2/3
+// level nor leaves the confidence as high as for the plain pulse: the confidence is what a
+// DJ reads to know which calls to check by ear.
+TEST(Tempo, AThreeAgainstTwoRivalKeepsTheBeatAndLowersTheConfidence) {
+  const synth::Audio beat = synth::clicks(120, 30, kRate, 0.2);
+  const synth::Audio rival = synth::clicks(80, 30, kRate, 0.2);
+  const audio::TempoEstimate plain = tempo_of(beat.samples);
+  const audio::TempoEstimate contested = tempo_of(mixed(beat.samples, rival.samples, 0.5f));
+  ASSERT_TRUE(plain.found);
+  ASSERT_TRUE(contested.found);
+  EXPECT_NEAR(contested.bpm, 120, 1.0);
+  EXPECT_LT(contested.confidence, plain.confidence - 0.1);
+  bool has_rival = false;
+  for (const auto& a : contested.alternatives) has_rival = has_rival || std::fabs(a.bpm - 80) < 1;
+  EXPECT_TRUE(has_rival);
+}
+
+// The octave the range allows is taken when the other one lies outside it.
+TEST(Tempo, OnlyTheOctaveInsideTheRangeIsReported) {
+  const synth::Audio c = synth::clicks(90, 30, kRate, 0.2);
+  audio::TempoOptions fast;
+  fast.min_bpm = 150;
+  fast.max_bpm = 200;
+  const audio::TempoEstimate t = tempo_of(c.samples, fast);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 180, 2.0);
+}
+
+}  // namespace

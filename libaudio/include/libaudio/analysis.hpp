@@ -34,7 +34,9 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // 2: "tags" (title, artist, album); key profile and key segmentation retuned.
 // 3: the beat grid's phase and first slope no longer follow breakdowns tracked off the beat
 //    (beats move by up to about 10 ms).
-inline constexpr int kAnalysisVersion = 3;
+// 4: tempo by pulse family and a learned octave model (no more 2:3 and 3:4 levels), a
+//    confidence that tracks accuracy, a tempo for drums deep in a mix.
+inline constexpr int kAnalysisVersion = 4;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options
