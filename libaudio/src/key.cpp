@@ -21,6 +21,9 @@ const ProfilePair& profile_values(KeyProfile type) {
   static const ProfilePair krumhansl{
       {6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88},
       {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17}};
+  static const ProfilePair bgate{
+      {1.00, 0.00, 0.42, 0.00, 0.53, 0.37, 0.00, 0.77, 0.00, 0.38, 0.21, 0.30},
+      {1.00, 0.00, 0.36, 0.39, 0.00, 0.38, 0.00, 0.74, 0.27, 0.00, 0.42, 0.23}};
   static const ProfilePair edma{
       {1.0, 0.2875, 0.5020, 0.4048, 0.6050, 0.5614, 0.3205, 0.7966, 0.3159, 0.4506, 0.4202, 0.3889},
       {1.0, 0.3096, 0.4415, 0.5827, 0.3262, 0.4948, 0.2889, 0.7804, 0.4328, 0.2903, 0.5331,
@@ -30,6 +33,8 @@ const ProfilePair& profile_values(KeyProfile type) {
       return krumhansl;
     case KeyProfile::edma:
       return edma;
+    case KeyProfile::bgate:
+      return bgate;
     case KeyProfile::temperley:
     case KeyProfile::ensemble:
       break;

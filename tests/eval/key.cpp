@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   audio::KeyOptions kopt;
   app.add_option("DIR", dir, "Directory of NAME.wav|mp3 + NAME.truth.json")->required();
   app.add_option("--reference", reference, "JSON Lines of another analyser (eval-essentia)");
-  app.add_option("--profile", profile, "edma, krumhansl, temperley or ensemble");
+  app.add_option("--profile", profile, "edma, krumhansl, temperley, bgate or ensemble");
   app.add_option("--n-fft", copt.n_fft, "Chroma FFT size");
   app.add_option("--hop", copt.hop, "Chroma hop");
   app.add_option("--peak-ratio", copt.peak_ratio, "Peak threshold over the local mean");
@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
   return tool.run(argc, argv, [&]() -> audio::Exit {
     if (profile == "krumhansl") {
       kopt.profile = audio::KeyProfile::krumhansl;
+    } else if (profile == "bgate") {
+      kopt.profile = audio::KeyProfile::bgate;
     } else if (profile == "edma") {
       kopt.profile = audio::KeyProfile::edma;
     } else if (profile == "temperley") {

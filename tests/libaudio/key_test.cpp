@@ -126,7 +126,8 @@ TEST(KeyScores, ProfileOfAKeyScoresItBest) {
   for (int pc : {2, 4, 6, 7, 9, 11, 1}) p[pc] = 1.0f;
   for (int pc : {2, 6, 9}) p[pc] += 1.0f;
   for (auto type :
-       {audio::KeyProfile::edma, audio::KeyProfile::krumhansl, audio::KeyProfile::temperley}) {
+       {audio::KeyProfile::edma, audio::KeyProfile::krumhansl, audio::KeyProfile::temperley,
+        audio::KeyProfile::bgate, audio::KeyProfile::ensemble}) {
     const auto s = audio::key_scores(p, type);
     const auto best = std::max_element(s.begin(), s.end()) - s.begin();
     EXPECT_EQ(best, K("D major").index());
