@@ -17,6 +17,9 @@ constexpr double kMinSubdivision = 0.2, kMaxSubdivision = 0.85, kMaxFiner = 0.6;
 // reverb or in a dense orchestral mix go down to about 0.15 (game soundtracks where three
 // other analysers agree on a tempo), synthesized grooves are above 0.4.
 constexpr double kMinPeriodicity = 0.1;
+// The prior is this much wider when it picks the pulse family than the user's width: the
+// octave model places the beat, the prior only breaks ties between comb peaks.
+constexpr double kFamilyPriorWidth = 2.0;
 // The 99th percentile of onset strength (log-flux summed over the bank) under which the
 // material has no attacks: pads and drones stay under 2; grooves at full level reach 20+,
 // and still 4 when played 35 dB down (log compression shrinks quiet attacks).
@@ -178,7 +181,7 @@ double octave_log_odds(const OctaveEvidence& e) {
 // A comb score weighted by a log-Gaussian prior on tempo (centre prior_bpm, prior_octaves
 // wide): a tie-break between comb peaks of one strength, not a pull.
 double prior_weighted(double bpm, double comb_score, const TempoOptions& o) {
-  const double lp = std::log2(bpm / o.prior_bpm) / o.prior_octaves;
+  const double lp = std::log2(bpm / o.prior_bpm) / (kFamilyPriorWidth * o.prior_octaves);
   return std::max(0.0, comb_score) * std::exp(-0.5 * lp * lp);
 }
 
