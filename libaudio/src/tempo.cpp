@@ -186,16 +186,17 @@ double prior_weighted(double bpm, double comb_score, const TempoOptions& o) {
 }
 
 // The pulse family: the comb peak with the best prior-weighted comb score.
-double family_of(const std::vector<Level>& peaks, const TempoOptions& o) {
-  double best = peaks.front().bpm, best_score = -1;
+const Level& family_of(const std::vector<Level>& peaks, const TempoOptions& o) {
+  const Level* best = &peaks.front();
+  double best_score = -1;
   for (const Level& p : peaks) {
     const double score = prior_weighted(p.bpm, p.comb, o);
     if (score > best_score) {
       best_score = score;
-      best = p.bpm;
+      best = &p;
     }
   }
-  return best;
+  return *best;
 }
 
 }  // namespace
@@ -302,7 +303,8 @@ TempoEstimate estimate_in_range(const OnsetFeatures& f, const TempoOptions& o) {
   // (offbeat hats, syncopated bass, a march's after-beats) makes tests on the subdivisions
   // prefer 2/3 and 3/4 levels of the beat, where the comb over four periods (the bar's
   // regularity) does not.
-  const double family = family_of(peaks, o);
+  const Level& pulse = family_of(peaks, o);
+  const double family = pulse.bpm;
   // odds: how sure the octave is (log-odds against the nearest rival octave); infinite when
   // the range holds no other octave of the family.
   double bpm = family, odds = std::numeric_limits<double>::infinity();
@@ -325,15 +327,14 @@ TempoEstimate estimate_in_range(const OnsetFeatures& f, const TempoOptions& o) {
       odds = std::min(odds, down);
     }
   }
-  const Level win = level_at(bpm);
   est.found = true;
-  est.bpm = win.bpm;
-  est.period_frames = win.period;
+  est.bpm = bpm;
+  est.period_frames = 60.0 * fps / bpm;
 
   // Confidence: how periodic the accent is, times how sure the octave is, times how clearly
   // the pulse family beat the strongest comb peak of another family (a 2:3 or 3:4 rival),
   // both comb scores weighted by the prior as the choice was made.
-  const double family_comb = comb_at(60.0 * fps / family);
+  const double family_comb = pulse.comb;
   double rival = 0;
   for (const Level& p : peaks) {
     const double octaves = std::log2(p.bpm / family);

@@ -8,10 +8,11 @@
 //    count, so tempi that merely fit a fast subdivision score lower. It is computed once over
 //    the whole track (cheap: lags up to 4 beats of the slowest tempo).
 //  - Pulse family: the comb peak with the best comb score under a weak log-Gaussian prior
-//    (centre prior_bpm, twice prior_octaves wide: it only breaks ties). Only the octaves of that peak compete for the beat:
-//    tests on the subdivisions (below) prefer 2/3 and 3/4 levels of the beat on real music,
-//    where offbeat hats, a syncopated bass or a march's after-beats fill the half beats,
-//    while the comb over four periods (the bar's regularity) does not.
+//    (centre prior_bpm, twice prior_octaves wide: it only breaks ties). Only the octaves of
+//    that peak compete for the beat: tests on the subdivisions (below) prefer 2/3 and 3/4
+//    levels of the beat on real music, where offbeat hats, a syncopated bass or a march's
+//    after-beats fill the half beats, while the comb over four periods (the bar's
+//    regularity) does not.
 //  - Octave: periodicity alone cannot tell 85 from 170 (both fit the same onsets), so each
 //    pair (T, 2T) in the range is judged by a logistic model (octave_log_odds in tempo.cpp)
 //    over: the comb ratio of the two; log2(T / 100) (listeners place the beat near
