@@ -25,6 +25,39 @@ AudioInfo probe_audio(const std::string& path) {
   return info;
 }
 
+void check_stream_complete(const std::string& path) {
+  FormatPtr fmt = open_input(path);
+  const AudioInfo info = describe_audio(fmt.get(), path, -1);
+  // A duration estimated from the bit rate and the file size always fits the data.
+  if (!(info.duration > 0) || fmt->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE) {
+    return;
+  }
+  const AVStream* st = fmt->streams[info.stream_index];
+  PacketPtr packet(av_packet_alloc());
+  if (!packet) throw Error(Exit::software, path, "out of memory");
+  std::int64_t start = AV_NOPTS_VALUE, end = AV_NOPTS_VALUE, summed = 0;
+  while (av_read_frame(fmt.get(), packet.get()) >= 0) {
+    if (packet->stream_index == info.stream_index) {
+      summed += std::max<std::int64_t>(packet->duration, 0);
+      if (packet->pts != AV_NOPTS_VALUE) {
+        if (start == AV_NOPTS_VALUE || packet->pts < start) start = packet->pts;
+        end = std::max(end, packet->pts + std::max<std::int64_t>(packet->duration, 0));
+      }
+    }
+    av_packet_unref(packet.get());
+  }
+  const std::int64_t held_ticks = start != AV_NOPTS_VALUE ? std::max(end - start, summed) : summed;
+  const double held = static_cast<double>(held_ticks) * av_q2d(st->time_base);
+  // The same slack as a decode's check: lossy streams may lose encoder delay and padding.
+  const double slack = info.lossless ? 0.01 : 0.1 + info.duration / 50;
+  if (held + slack < info.duration) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "truncated: the header promises %.3f s, the data holds %.3f s",
+                  info.duration, held);
+    throw Error(Exit::data, path, msg);
+  }
+}
+
 struct Decoder::Impl {
   std::string path;
   FormatPtr fmt;
@@ -190,6 +223,7 @@ struct Decoder::Impl {
       rc = av_read_frame(fmt.get(), packet.get());
       if (rc < 0) {
         if (rc != AVERROR_EOF && rc != AVERROR(EIO) && good_packets == 0) {
+          if (path == "-") throw Error(Exit::data, path, pipe_error_text(rc));
           throw Error(Exit::data, path, "cannot read audio (" + error_text(rc) + ")");
         }
         if (rc == AVERROR(EIO) && fmt->pb && fmt->pb->error < 0 && fmt->pb->error != AVERROR_EOF) {

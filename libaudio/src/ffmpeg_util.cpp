@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 
 namespace audio::ff {
 
@@ -27,16 +28,20 @@ void init_logging() {
       once, [] { av_log_set_level(std::getenv("DJB_FFMPEG_LOG") ? AV_LOG_INFO : AV_LOG_QUIET); });
 }
 
+std::string pipe_error_text(int averror) {
+  return "not media that can be read from a pipe (an MP4 or MOV with its index at the end "
+         "needs seeking: give the file's path) (" +
+         error_text(averror) + ")";
+}
+
 FormatPtr open_input(const std::string& path) {
   init_logging();
-  if (path != "-") {
+  // Directories, devices and terminals are refused here, before FFmpeg could read forever.
+  if (check_input(path) == InputKind::regular && path != "-") {
     struct stat st {};
-    if (stat(path.c_str(), &st) != 0) {
-      throw Error(Exit::no_input, path, errno == ENOENT ? "no such file" : errno_text(errno));
+    if (stat(path.c_str(), &st) == 0 && st.st_size == 0) {
+      throw Error(Exit::data, path, "empty file");
     }
-    if (S_ISDIR(st.st_mode)) throw Error(Exit::no_input, path, "is a directory");
-    if (access(path.c_str(), R_OK) != 0) throw Error(Exit::no_input, path, "permission denied");
-    if (S_ISREG(st.st_mode) && st.st_size == 0) throw Error(Exit::data, path, "empty file");
   }
   // "file:" keeps a path with a colon in it from being taken for a protocol.
   const std::string url = path == "-" ? "pipe:0" : "file:" + path;
@@ -46,10 +51,12 @@ FormatPtr open_input(const std::string& path) {
     if (rc == AVERROR(ENOENT)) throw Error(Exit::no_input, path, "no such file");
     if (rc == AVERROR(EACCES)) throw Error(Exit::no_input, path, "permission denied");
     if (path == "-" && rc == AVERROR_EOF) throw Error(Exit::data, path, "empty input");
+    if (path == "-") throw Error(Exit::data, path, pipe_error_text(rc));
     throw Error(Exit::data, path, "not a media file (" + error_text(rc) + ")");
   }
   FormatPtr fmt(raw);
   rc = avformat_find_stream_info(fmt.get(), nullptr);
+  if (rc < 0 && path == "-") throw Error(Exit::data, path, pipe_error_text(rc));
   if (rc < 0) throw Error(Exit::data, path, "cannot read stream info (" + error_text(rc) + ")");
   return fmt;
 }

@@ -35,6 +35,7 @@ HashResult hash_file(const std::string& path, const HashOptions& opt) {
   try {
     const InputSource input(path, opt.max_size);
     const AudioInfo info = probe_audio(input.source());  // not audio: Error(data)
+    check_stream_complete(input.source());               // cut short: Error(data)
     const std::string& source = input.source();
     Json& d = r.doc;
     d["schema"] = "wf.hash/1";

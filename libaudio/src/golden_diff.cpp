@@ -1,5 +1,7 @@
 #include "libaudio/golden_diff.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "libaudio/batch.hpp"
+#include "libaudio/input_file.hpp"
 #include "libaudio/tolerances.hpp"
 
 namespace audio {
@@ -66,12 +69,15 @@ bool audio_magic(const std::string& head) {
   return false;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Exit::no_input, path, "cannot open: " + errno_text(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// Each side is read several times (bytes, then as JSON, audio or media), so it must be a
+// directory or a regular file: never a pipe or a device that would hang the comparison.
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return true;
+  if (check_input(path) != InputKind::regular) {
+    throw Error(Exit::no_input, path, "is a pipe; compare files that can be read twice");
+  }
+  return false;
 }
 
 // Every non-blank line is a JSON value, and there are at least two of them (a single line
@@ -124,7 +130,7 @@ void compare_as_json(FileResult& r, const std::string& e_path, const std::string
       e = read_json_file(e_path);
     } catch (const Error& err) {
       // A .json file holding JSON Lines (a program's stdout saved under that name).
-      if (err.code() != Exit::data || kind_forced || !is_json_lines_text(read_all(e_path))) {
+      if (err.code() != Exit::data || kind_forced || !is_json_lines_text(read_input_text(e_path))) {
         throw;
       }
       r.kind = FileKind::json_lines;
@@ -294,7 +300,7 @@ FileKind sniff_kind(const std::string& path) {
   if (media_magic(head)) return FileKind::media;
   const auto first = head.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (head[first] == '{' || head[first] == '[')) {
-    const std::string text = read_all(path);
+    const std::string text = read_input_text(path);
     if (Json::accept(text)) return FileKind::json;
     if (is_json_lines_text(text)) return FileKind::json_lines;
   }
@@ -313,13 +319,7 @@ FileKind parse_file_kind(const std::string& text) {
 
 GoldenReport golden_diff(const std::string& expected, const std::string& actual,
                          const GoldenOptions& options) {
-  for (const std::string& p : {expected, actual}) {
-    std::error_code ec;
-    if (!fs::exists(p, ec)) {
-      throw Error(Exit::no_input, p, ec ? ec.message() : errno_text(ENOENT));
-    }
-  }
-  const bool edir = fs::is_directory(expected), adir = fs::is_directory(actual);
+  const bool edir = is_directory(expected), adir = is_directory(actual);
   if (edir != adir) {
     throw Error(Exit::usage, edir ? actual : expected,
                 "is not a directory, but " + (edir ? expected : actual) +

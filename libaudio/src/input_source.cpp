@@ -10,6 +10,7 @@
 
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 #include "libaudio/sha256.hpp"
 
 namespace audio {
@@ -26,22 +27,19 @@ InputSource::InputSource(const std::string& path, long long max_bytes,
                          const std::string& limit_option)
     : path_(path), source_(path) {
   struct stat st {};
-  bool regular = false;
+  bool regular = check_input(path) == InputKind::regular;
   if (path == "-") {
-    if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
-        lseek(STDIN_FILENO, 0, SEEK_CUR) == 0) {
-      source_ = "/dev/stdin";
-      regular = true;
-    }
-  } else if (stat(path.c_str(), &st) != 0) {
-    throw Error(Exit::no_input, path, errno == ENOENT ? "no such file" : errno_text(errno));
-  } else if (S_ISDIR(st.st_mode)) {
-    throw Error(Exit::no_input, path, "is a directory");
-  } else {
-    regular = S_ISREG(st.st_mode);
+    regular = regular && fstat(STDIN_FILENO, &st) == 0 && lseek(STDIN_FILENO, 0, SEEK_CUR) == 0;
+    if (regular) source_ = "/dev/stdin";
+  } else if (regular && stat(path.c_str(), &st) != 0) {
+    throw Error(Exit::no_input, path, errno_text(errno));
   }
   if (!regular) {
-    spool(max_bytes, limit_option);
+    // A pipe may never end: without a limit of the user's, stop at one far above any song.
+    if (max_bytes < 0)
+      spool(kMaxSpoolBytes, "a pipe's limit; save the input to a file");
+    else
+      spool(max_bytes, limit_option);
   } else {
     if (max_bytes >= 0 && st.st_size > max_bytes) {
       throw Error(Exit::data, path,

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 
 namespace audio {
 
@@ -22,27 +23,25 @@ Json input_record(const std::string& path, const std::string& sha256) {
   return j;
 }
 
+Error json_error(const nlohmann::json::exception& e, const std::string& subject) {
+  // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, ...": keep
+  // what follows the bracket, which a user can act on.
+  std::string what = e.what();
+  const auto bracket = what.find("] ");
+  if (what.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos)
+    what = what.substr(bracket + 2);
+  return Error(Exit::data, subject, "not valid JSON: " + what);
+}
+
 Json read_json_file(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(Exit::no_input, path, "cannot open: " + errno_text(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
+  const std::string text = read_input_text(path);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw Error(Exit::data, path, "empty JSON document");
   }
   try {
     return Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("parse error");
-    throw Error(Exit::data, path,
-                "not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
+  } catch (const nlohmann::json::exception& e) {
+    throw json_error(e, path);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 #include "libaudio/sha256.hpp"
 
 namespace mix {
@@ -77,6 +78,7 @@ MixPlan parse_plan(const Json& doc, const std::string& source) {
         !t["input"].contains("path") || !t["input"]["path"].is_string())
       bad(source, where + ": no input path");
     track.path = t["input"]["path"].get<std::string>();
+    if (track.path.empty()) bad(source, where + ": the input path is empty");
     if (t["input"].contains("sha256") && t["input"]["sha256"].is_string())
       track.sha256 = t["input"]["sha256"].get<std::string>();
     track.title = t.contains("title") && t["title"].is_string()
@@ -99,6 +101,11 @@ MixPlan parse_plan(const Json& doc, const std::string& source) {
     if (t.contains("loudness") && t["loudness"].is_object() &&
         t["loudness"].contains("integrated_lufs") && t["loudness"]["integrated_lufs"].is_number())
       track.integrated_lufs = t["loudness"]["integrated_lufs"].get<double>();
+    // EBU R 128 gates at -70 LUFS, and no signal reaches more than a few LU over full scale:
+    // anything else is a damaged plan, and its gain would silence or blast the track.
+    if (track.integrated_lufs && !(*track.integrated_lufs >= -70 && *track.integrated_lufs <= 6))
+      bad(source, where + ": loudness.integrated_lufs " + fmt(*track.integrated_lufs) +
+                      " is outside -70..6");
     if (!t.contains("play") || !t["play"].is_object()) bad(source, where + ": no \"play\" range");
     track.play_start = number(t["play"], "start", where + " play", source);
     track.play_end = number(t["play"], "end", where + " play", source);
@@ -184,11 +191,15 @@ void check_plan_inputs(MixPlan& plan, bool verify_sha256) {
     fs::path p(t.path);
     std::string chosen = t.path;
     if (p.is_relative() && !base.empty() && fs::exists(base / p)) chosen = (base / p).string();
+    const std::string subject = t.path + " (track " + std::to_string(t.index) + ")";
     struct stat st {};
-    if (::stat(chosen.c_str(), &st) != 0)
-      throw Error(Exit::no_input, t.path, "no such file (track " + std::to_string(t.index) + ")");
-    if (S_ISDIR(st.st_mode)) throw Error(Exit::no_input, t.path, "is a directory");
-    if (::access(chosen.c_str(), R_OK) != 0) throw Error(Exit::no_input, t.path, "not readable");
+    if (::stat(chosen.c_str(), &st) != 0) throw Error(Exit::no_input, subject, "no such file");
+    // A track is decoded more than once (probe, then render): only a regular file will do.
+    if (!S_ISREG(st.st_mode)) {
+      audio::check_input(chosen);  // names a directory or a device as such
+      throw Error(Exit::no_input, subject, "not a regular file");
+    }
+    if (::access(chosen.c_str(), R_OK) != 0) throw Error(Exit::no_input, subject, "not readable");
     t.resolved = chosen;
   }
   if (!verify_sha256) return;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 
 namespace mix {
 
@@ -225,19 +226,7 @@ MixTrack from_analysis(const Json& doc, const std::string& subject) {
 }
 
 std::vector<MixTrack> read_tracks(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    if (std::cin.bad()) throw Error(Exit::io, "stdin", "read error");
-  } else {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-      throw Error(Exit::no_input, path, "is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(Exit::no_input, path, audio::errno_text(errno));
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) throw Error(Exit::io, path, "read error");
-  }
+  const std::string text = audio::read_input_text(path);
   const std::string name = path == "-" ? "stdin" : path;
   std::vector<MixTrack> tracks;
   // JSON Lines first (what djb-analyze prints); a document spread over several lines is

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 
 namespace mix {
 namespace {
@@ -248,6 +249,11 @@ Subtitles parse_subtitles(std::string_view text, const std::string& source) {
       first_line = false;
       ++i;
     }
+    if (cue.text.size() > kMaxCueBytes) {
+      fail(source, lines[timing].number,
+           "the cue's text is " + std::to_string(cue.text.size()) + " bytes, over the limit of " +
+               std::to_string(kMaxCueBytes));
+    }
     subs.cues.push_back(std::move(cue));
   }
   std::stable_sort(subs.cues.begin(), subs.cues.end(),
@@ -256,29 +262,7 @@ Subtitles parse_subtitles(std::string_view text, const std::string& source) {
 }
 
 Subtitles read_subtitles(const std::string& path, std::size_t max_bytes) {
-  std::string data;
-  if (path == "-") {
-    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) {
-      throw Error(Exit::no_input, path,
-                  errno == ENOENT ? "no such file" : audio::errno_text(errno));
-    }
-    if (S_ISDIR(st.st_mode)) throw Error(Exit::no_input, path, "is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(Exit::no_input, path, "permission denied");
-    if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
-      throw Error(Exit::data, path, "larger than " + std::to_string(max_bytes) + " bytes");
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error(Exit::io, path, "read error");
-    data = std::move(ss).str();
-  }
-  if (data.size() > max_bytes) {
-    throw Error(Exit::data, path, "larger than " + std::to_string(max_bytes) + " bytes");
-  }
+  const std::string data = audio::read_input_text(path, max_bytes);
   if (data.empty()) throw Error(Exit::data, path, "empty file");
   return parse_subtitles(data, path);
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 #include "libaudio/version.hpp"
 
 namespace mix {
@@ -41,21 +42,12 @@ Feedback feedback_from_json(const Json& j, const std::string& subject) {
 }
 
 std::vector<Feedback> read_feedback(const std::string& path) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
+  std::istringstream in(audio::read_input_text(path));
   const std::string name = path == "-" ? "stdin" : path;
-  if (path != "-") {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-      throw Error(Exit::no_input, path, "is a directory");
-    file.open(path, std::ios::binary);
-    if (!file) throw Error(Exit::no_input, path, audio::errno_text(errno));
-    in = &file;
-  }
   std::vector<Feedback> out;
   std::string line;
   int number = 0;
-  while (std::getline(*in, line)) {
+  while (std::getline(in, line)) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string subject = name + " line " + std::to_string(number);
@@ -63,7 +55,6 @@ std::vector<Feedback> read_feedback(const std::string& path) {
     if (j.is_discarded()) throw Error(Exit::data, subject, "not JSON");
     out.push_back(feedback_from_json(j, subject));
   }
-  if (in->bad()) throw Error(Exit::io, name, "read error");
   return out;
 }
 

@@ -161,4 +161,18 @@ TEST(MixPlan, InputsAreResolvedAndVerified) {
   }
 }
 
+TEST(MixPlan, RejectsAnEmptyPathAndLoudnessNoTrackCanHave) {
+  Json doc = two_track_plan();
+  doc["tracks"][1]["input"]["path"] = "";
+  EXPECT_EQ(code_of(doc), Exit::data);
+  for (double lufs : {200.0, 6.5, -70.5, -1e308}) {
+    doc = two_track_plan();
+    doc["tracks"][0]["loudness"]["integrated_lufs"] = lufs;
+    EXPECT_EQ(code_of(doc), Exit::data) << lufs;  // its gain would silence or blast the track
+  }
+  doc = two_track_plan();
+  doc["tracks"][0]["loudness"]["integrated_lufs"] = -5.0;  // loud, but real
+  EXPECT_EQ(code_of(doc), Exit::ok);
+}
+
 }  // namespace

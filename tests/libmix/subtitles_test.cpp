@@ -200,4 +200,13 @@ TEST(Subtitles, FuzzMutatedInputs) {
   EXPECT_GT(rejected, 1000);
 }
 
+TEST(Subtitles, ACueOverTheLimitIsRefusedAtOnceNamingItsLine) {
+  const std::string cue(mix::kMaxCueBytes + 1, 'x');
+  const std::string why = parse_error("1\n00:00:00,500 --> 00:00:01,500\n" + cue + "\n");
+  EXPECT_NE(why.find("line 2"), std::string::npos) << why;
+  EXPECT_NE(why.find("over the limit"), std::string::npos) << why;
+  const std::string fits(mix::kMaxCueBytes, 'x');
+  EXPECT_EQ(parse_error("1\n00:00:00,500 --> 00:00:01,500\n" + fits + "\n"), "");
+}
+
 }  // namespace

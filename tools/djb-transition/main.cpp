@@ -169,9 +169,6 @@ int main(int argc, char** argv) {
 
     mix::SetOptions options;
     if (!weights_path.empty()) {
-      std::error_code ec;
-      if (std::filesystem::is_directory(weights_path, ec))
-        throw Error(Exit::no_input, weights_path, "is a directory");
       options.candidates.weights = mix::load_weights(weights_path);
       options.weights_name = weights_path;
     }

@@ -42,6 +42,13 @@ struct DecodeOptions {
 // Opens and probes the input without decoding it (used to validate "is this audio?").
 AudioInfo probe_audio(const std::string& path);
 
+// Reads every packet of the audio stream without decoding it and throws Error(data, path)
+// ("truncated: the header promises X s, the data holds Y s") when they end short of the
+// duration the container or stream header states (not one estimated from the bit rate).
+// The check Decoder makes at the end of a decode, for programs that do not decode (wf-hash);
+// it costs one read of the file and no decoding.
+void check_stream_complete(const std::string& path);
+
 class Decoder {
  public:
   explicit Decoder(const std::string& path, const DecodeOptions& options = {});

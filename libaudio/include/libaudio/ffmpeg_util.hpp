@@ -52,6 +52,10 @@ using SwrPtr = std::unique_ptr<SwrContext, SwrFree>;
 
 std::string error_text(int averror);
 
+// The message for media that cannot be read from a pipe ("-"): an MP4 or MOV whose index is
+// at its end needs seeking. `averror` is what FFmpeg said.
+std::string pipe_error_text(int averror);
+
 // Silences FFmpeg's own logging (we report errors ourselves) unless DJB_FFMPEG_LOG is set.
 void init_logging();
 

@@ -6,7 +6,8 @@
 // a temporary spool file while it is hashed (the spool is removed with this object, and on
 // SIGINT/SIGTERM). Construction also gives the SHA-256 and byte count of the input.
 //
-// Errors: missing or a directory -> Error(no_input); empty, or over `max_bytes` ->
+// Errors: missing, a directory or a device -> Error(no_input) (input_file.hpp); empty, or over
+// `max_bytes` (a pipe without one: over kMaxSpoolBytes) ->
 // Error(data); a read or spool failure -> Error(io). Each names the path the user gave.
 #pragma once
 
@@ -17,6 +18,9 @@
 namespace audio {
 
 class AtomicFile;
+
+// The spool's bound when the caller sets none: 4 GiB, the most a WAV file can hold.
+inline constexpr long long kMaxSpoolBytes = 4LL << 30;
 
 class InputSource {
  public:

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "libaudio/error.hpp"
+
 namespace audio {
 
 using Json = nlohmann::ordered_json;
@@ -28,7 +30,11 @@ void write_json_line(std::ostream& out, const Json& doc);
 // The "input" record every document carries: path and SHA-256 (when known).
 Json input_record(const std::string& path, const std::string& sha256);
 
-// Parses a JSON document from a file or "-" (stdin). Throws Error(no_input / data).
+// A parse failure (syntax, a number beyond double's range) as Error(data, subject).
+Error json_error(const nlohmann::json::exception& e, const std::string& subject);
+
+// Parses a JSON document from a file or "-" (stdin), read with read_input_text (bounded,
+// never a device). Throws Error(no_input / data / io).
 Json read_json_file(const std::string& path);
 
 // Throws Error(data, subject) unless `doc` is an object whose "schema" is `schema`: "not a

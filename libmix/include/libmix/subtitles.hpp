@@ -44,6 +44,10 @@ Subtitles parse_subtitles(std::string_view text, const std::string& source);
 
 // Reads and parses a file ("-" = stdin). Throws Error(no_input) when it cannot be read,
 // Error(data) when it is not SRT/WebVTT or a cue is malformed, or it exceeds `max_bytes`.
+// A cue's text may hold at most kMaxCueBytes: far more than anyone reads in a few seconds,
+// and well under mov_text's 64 KiB per sample (FFmpeg's encoder also slows down steeply on
+// long cues).
+inline constexpr std::size_t kMaxCueBytes = 16u << 10;
 Subtitles read_subtitles(const std::string& path, std::size_t max_bytes = 64u << 20);
 
 // "HH:MM:SS,mmm" (SRT) or "HH:MM:SS.mmm" (WebVTT).
