@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "libaudio/error.hpp"
+#include "libaudio/input_file.hpp"
 
 namespace audio {
 namespace {
@@ -68,6 +69,25 @@ std::string number_text(double v) {
   return buf;
 }
 
+// A copy of `j` for a report, cut off below kMaxCopyDepth levels: nlohmann copies and dumps
+// recursively, so a hostile document 50,000 levels deep would overflow the stack there.
+constexpr int kMaxCopyDepth = 32;
+
+Json bounded_copy(const Json& j, int depth = 0) {
+  if (!j.is_structured()) return j;
+  if (depth >= kMaxCopyDepth) return j.is_array() ? Json("[...]") : Json("{...}");
+  Json out = j.is_array() ? Json::array() : Json::object();
+  if (j.is_array()) {
+    for (const Json& v : j) out.push_back(bounded_copy(v, depth + 1));
+  } else {
+    for (auto it = j.begin(); it != j.end(); ++it)
+      out[it.key()] = bounded_copy(it.value(), depth + 1);
+  }
+  return out;
+}
+
+// Walks both documents depth first with an explicit stack of tasks rather than recursion, so
+// nesting depth costs heap, never stack. Differences come out in document order.
 class Comparer {
  public:
   Comparer(const JsonCompareOptions& options, JsonComparison& result) : o_(options), r_(result) {}
@@ -75,6 +95,71 @@ class Comparer {
   void set_line(long line) { line_ = line; }
 
   void compare(const Json& e, const Json& a) {
+    tasks_.push_back({Task::compare, &e, &a, {}, false});
+    while (!tasks_.empty()) {
+      Task t = std::move(tasks_.back());
+      tasks_.pop_back();
+      run(t);
+    }
+  }
+
+  void add(JsonDifference::Kind kind, const Json& e, const Json& a, double diff = NAN,
+           double tolerance = NAN) {
+    ++r_.differences;
+    if (r_.details.size() >= o_.max_details) return;
+    JsonDifference d;
+    d.kind = kind;
+    d.line = line_;
+    d.path = json_pointer(path_);
+    d.expected = bounded_copy(e);
+    d.actual = bounded_copy(a);
+    d.diff = diff;
+    d.tolerance = tolerance;
+    r_.details.push_back(std::move(d));
+  }
+
+ private:
+  // compare: e against a (entering `key` first when has_key); missing: e's member `key` is
+  // absent from actual; object_tail: actual's extra keys and the key order of e against a;
+  // leave: the path steps back out of a key.
+  struct Task {
+    enum Op { compare, missing, object_tail, leave } op;
+    const Json* e;
+    const Json* a;
+    std::string key;
+    bool has_key;
+  };
+
+  FieldRule rule_here() const { return o_.rule ? o_.rule(path_) : FieldRule{}; }
+
+  void run(Task& t) {
+    switch (t.op) {
+      case Task::leave:
+        path_.pop_back();
+        return;
+      case Task::missing:
+        path_.push_back(std::move(t.key));
+        if (rule_here().kind == FieldRule::Kind::ignore) {
+          ++r_.ignored;
+        } else {
+          add(JsonDifference::Kind::missing, *t.e, nullptr);
+        }
+        path_.pop_back();
+        return;
+      case Task::object_tail:
+        object_tail(*t.e, *t.a);
+        return;
+      case Task::compare:
+        if (t.has_key) {
+          path_.push_back(std::move(t.key));
+          tasks_.push_back({Task::leave, nullptr, nullptr, {}, false});
+        }
+        compare_values(*t.e, *t.a);
+        return;
+    }
+  }
+
+  void compare_values(const Json& e, const Json& a) {
     const FieldRule rule = rule_here();
     if (rule.kind == FieldRule::Kind::ignore) {
       ++r_.ignored;
@@ -100,24 +185,6 @@ class Comparer {
     }
   }
 
-  void add(JsonDifference::Kind kind, const Json& e, const Json& a, double diff = NAN,
-           double tolerance = NAN) {
-    ++r_.differences;
-    if (r_.details.size() >= o_.max_details) return;
-    JsonDifference d;
-    d.kind = kind;
-    d.line = line_;
-    d.path = json_pointer(path_);
-    d.expected = e;
-    d.actual = a;
-    d.diff = diff;
-    d.tolerance = tolerance;
-    r_.details.push_back(std::move(d));
-  }
-
- private:
-  FieldRule rule_here() const { return o_.rule ? o_.rule(path_) : FieldRule{}; }
-
   void compare_numbers(const Json& e, const Json& a, const FieldRule& rule) {
     if (e == a) return;  // also 1 == 1.0, and integers beyond double precision
     const double de = e.get<double>(), da = a.get<double>();
@@ -136,13 +203,12 @@ class Comparer {
     add(JsonDifference::Kind::value, e, a, diff, allowed);
   }
 
+  // Tasks go on the stack last-first, so the elements are compared first-first.
   void compare_arrays(const Json& e, const Json& a) {
     if (e.size() != a.size()) add(JsonDifference::Kind::length, e.size(), a.size());
     const std::size_t n = std::min(e.size(), a.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      path_.push_back(std::to_string(i));
-      compare(e[i], a[i]);
-      path_.pop_back();
+    for (std::size_t i = n; i-- > 0;) {
+      tasks_.push_back({Task::compare, &e[i], &a[i], std::to_string(i), true});
     }
   }
 
@@ -168,24 +234,32 @@ class Comparer {
     std::unordered_map<std::string_view, const Json*> map_;
   };
 
+  // Expected's members in order (each compared or reported missing), then the tail.
   void compare_objects(const Json& e, const Json& a) {
-    const KeyIndex expected_keys(e), actual_keys(a);
-    std::vector<std::string> common_expected;
+    tasks_.push_back({Task::object_tail, &e, &a, {}, false});
+    const KeyIndex actual_keys(a);
+    std::vector<Task> members;
     for (auto it = e.begin(); it != e.end(); ++it) {
-      path_.push_back(it.key());
       if (const Json* av = actual_keys.find(it.key())) {
-        if (o_.strict_order && rule_here().kind != FieldRule::Kind::ignore) {
-          common_expected.push_back(it.key());
-        }
-        compare(it.value(), *av);
-      } else if (rule_here().kind == FieldRule::Kind::ignore) {
-        ++r_.ignored;
+        members.push_back({Task::compare, &it.value(), av, it.key(), true});
       } else {
-        add(JsonDifference::Kind::missing, it.value(), nullptr);
+        members.push_back({Task::missing, &it.value(), nullptr, it.key(), false});
       }
-      path_.pop_back();
     }
-    std::vector<std::string> common_actual;
+    for (auto m = members.rbegin(); m != members.rend(); ++m) tasks_.push_back(std::move(*m));
+  }
+
+  void object_tail(const Json& e, const Json& a) {
+    const KeyIndex expected_keys(e), actual_keys(a);
+    std::vector<std::string> common_expected, common_actual;
+    if (o_.strict_order) {
+      for (auto it = e.begin(); it != e.end(); ++it) {
+        if (!actual_keys.find(it.key())) continue;
+        path_.push_back(it.key());
+        if (rule_here().kind != FieldRule::Kind::ignore) common_expected.push_back(it.key());
+        path_.pop_back();
+      }
+    }
     for (auto it = a.begin(); it != a.end(); ++it) {
       const bool in_expected = expected_keys.find(it.key()) != nullptr;
       path_.push_back(it.key());
@@ -208,6 +282,7 @@ class Comparer {
   JsonComparison& r_;
   long line_ = 0;
   std::vector<std::string> path_;
+  std::vector<Task> tasks_;
 };
 
 bool blank(const std::string& line) {
@@ -227,16 +302,16 @@ bool next_record(std::ifstream& in, const std::string& path, std::string& line, 
 Json parse_record(const std::string& line, const std::string& path, long number) {
   try {
     return Json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("parse error");
+  } catch (const nlohmann::json::exception& e) {
     throw Error(Exit::data, path,
-                "line " + std::to_string(number) +
-                    ": not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
+                "line " + std::to_string(number) + ": " + json_error(e, path).what());
   }
 }
 
 std::ifstream open_input(const std::string& path) {
+  if (check_input(path) != InputKind::regular) {
+    throw Error(Exit::no_input, path, "is a pipe; JSON Lines are compared from files");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Exit::no_input, path, "cannot open: " + errno_text(errno));
   return in;

@@ -229,4 +229,50 @@ TEST(JsonLines, InvalidLineIsADataErrorNamingFileAndLine) {
   }
 }
 
+// nlohmann parses deep documents without recursion; the comparison must not recurse either.
+std::string nested(int depth, const std::string& inner, bool spaced = false) {
+  std::string text;
+  for (int i = 0; i < depth; ++i) text += spaced ? "[ " : "[";
+  text += inner;
+  for (int i = 0; i < depth; ++i) text += spaced ? " ]" : "]";
+  return text;
+}
+
+TEST(JsonCompare, DeepNestingCostsNoStack) {
+  const Json e = Json::parse(nested(50000, "1")), a = Json::parse(nested(50000, "2"));
+  const auto r = compare_json(e, a, {});
+  EXPECT_EQ(r.differences, 1u);
+  ASSERT_EQ(r.details.size(), 1u);
+  EXPECT_EQ(r.details[0].path.size(), 50000u * 2);  // "/0" fifty thousand times
+  EXPECT_EQ(r.details[0].expected, 1);
+  const auto same = compare_json(e, Json::parse(nested(50000, "1", true)), {});
+  EXPECT_TRUE(same.identical());
+}
+
+TEST(JsonCompare, ADeepValueInAReportIsCutShort) {
+  // Built by the parser: nlohmann's own copy would recurse.
+  const Json e = Json::parse("{\"x\": " + nested(50000, "1") + "}");
+  const auto r = compare_json(e, parse(R"({"x": 1})"), {});
+  ASSERT_EQ(r.details.size(), 1u);
+  EXPECT_EQ(r.details[0].kind, Kind::type);
+  EXPECT_NE(r.details[0].describe().find("[[["), std::string::npos);  // printable, no crash
+}
+
+TEST(JsonLines, ADeepLineIsComparedToo) {
+  testutil::TempDir dir;
+  write(dir / "e.jsonl", "{}\n" + nested(60000, "1") + "\n");
+  write(dir / "a.jsonl", "{}\n" + nested(60000, "1", true) + "\n");
+  EXPECT_TRUE(audio::compare_json_lines(dir / "e.jsonl", dir / "a.jsonl", {}).equal());
+}
+
+TEST(JsonCompare, DifferencesKeepDocumentOrder) {
+  const Json e = parse(R"({"a": [1, {"b": 1, "c": 2}], "d": 3, "z": 0})");
+  const Json a = parse(R"({"a": [2, {"b": 2, "x": 0}], "d": 4, "y": 1})");
+  const auto r = compare_json(e, a, {});
+  std::vector<std::string> paths;
+  for (const auto& d : r.details) paths.push_back(d.path);
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"/a/0", "/a/1/b", "/a/1/c", "/a/1/x", "/d", "/z", "/y"}));
+}
+
 }  // namespace
