@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <regex>
 
 #include "libaudio/version.hpp"
@@ -48,6 +50,42 @@ void Tool::note(const std::string& message) const {
   if (!quiet_) std::fprintf(stderr, "%s: %s\n", name_.c_str(), message.c_str());
 }
 
+// CLI11's message for two common slips names the wrong thing ("FILE is required", "A
+// subcommand is required"): a file name that starts with '-', and a misspelt subcommand.
+std::string Tool::misread_argument(int argc, char** argv) const {
+  const auto subcommands = app_.get_subcommands([](const CLI::App*) { return true; });
+  const CLI::App* scope = &app_;
+  bool in_scope = subcommands.empty();
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (!subcommands.empty() && !in_scope && !arg.empty() && arg[0] != '-') {
+      const CLI::App* sub = nullptr;
+      for (const CLI::App* candidate : subcommands) {
+        if (candidate->check_name(arg)) sub = candidate;
+      }
+      if (!sub) {
+        std::string names;
+        for (const CLI::App* candidate : subcommands) {
+          names += (names.empty() ? "" : ", ") + candidate->get_name();
+        }
+        return "unknown subcommand '" + arg + "' (one of: " + names + ")";
+      }
+      scope = sub;
+      in_scope = true;
+      continue;
+    }
+    if (arg.size() < 2 || arg[0] != '-' || parse_real(arg)) continue;
+    // "--name=value", or "-x" with its value or more short flags attached ("-ofile").
+    const std::string name = arg[1] == '-' ? arg.substr(0, arg.find('=')) : arg.substr(0, 2);
+    if (!scope->get_option_no_throw(name) && !app_.get_option_no_throw(name)) {
+      return "unknown option '" + arg +
+             "'; a file whose name starts with '-' goes after --, as in " + name_ + " -- " + arg;
+    }
+  }
+  return {};
+}
+
 int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
   try {
     app_.parse(argc, argv);
@@ -61,7 +99,8 @@ int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
     std::cout << app_.version() << '\n';
     return 0;
   } catch (const CLI::ParseError& e) {
-    error("", std::string(e.what()) + " (see " + name_ + " --help)");
+    const std::string hint = misread_argument(argc, argv);
+    error("", (hint.empty() ? std::string(e.what()) : hint) + " (see " + name_ + " --help)");
     return static_cast<int>(Exit::usage);
   }
   try {
@@ -79,13 +118,83 @@ int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
   }
 }
 
+void flush_stdout() {
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0) {
+    throw Error(Exit::io, "stdout", "write failed: " + errno_text(errno));
+  }
+}
+
+std::optional<double> parse_real(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  // from_chars would read "nan" and "inf"; a number starts with a digit, a sign or a point.
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text.front())) ||
+                        text.front() == '-' || text.front() == '.')) {
+    return std::nullopt;
+  }
+  if (text.size() > 1 && text.front() == '-' &&
+      !(std::isdigit(static_cast<unsigned char>(text[1])) || text[1] == '.')) {
+    return std::nullopt;
+  }
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;  // out of range (1e400, 1e-400) or trailing text
+  }
+  return value + 0.0;  // -0 as 0
+}
+
+namespace {
+
+std::string range_text(double min, double max) {
+  const auto show = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return std::string(b);
+  };
+  if (max >= std::numeric_limits<double>::max()) return "a finite number >= " + show(min);
+  return "a number from " + show(min) + " to " + show(max);
+}
+
+}  // namespace
+
+CLI::Validator real_in(double min, double max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        const auto v = parse_real(text);
+        if (!v || *v < min || *v > max) return "'" + text + "' is not " + range_text(min, max);
+        return {};
+      },
+      "NUMBER");
+}
+
+double parse_db(const std::string& text, const std::string& option, double min, double max) {
+  std::string_view number = text;
+  while (!number.empty() && std::isspace(static_cast<unsigned char>(number.back()))) {
+    number.remove_suffix(1);
+  }
+  if (number.size() >= 2) {
+    const std::string_view unit = number.substr(number.size() - 2);
+    if (unit == "dB" || unit == "db" || unit == "DB") number.remove_suffix(2);
+  }
+  const auto v = parse_real(number);
+  if (!v || *v < min || *v > max) {
+    throw Error(Exit::usage, option, "'" + text + "' is not " + range_text(min, max) + " dB");
+  }
+  return *v;
+}
+
 long long parse_size(const std::string& text, const std::string& option) {
   static const std::regex re(R"(^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$)");
   std::smatch m;
   if (!std::regex_match(text, m, re)) {
     throw Error(Exit::usage, option, "'" + text + "' is not a size (e.g. 100M, 1.5G, 4096)");
   }
-  double value = std::stod(m[1].str());
+  double value = parse_real(m[1].str()).value_or(1e300);  // only digits: too long if not
   std::string unit = m[2].str();
   if (!unit.empty()) {
     const bool binary = unit.size() == 2;
@@ -112,18 +221,28 @@ long long parse_size(const std::string& text, const std::string& option) {
 }
 
 double parse_gain(const std::string& text, const std::string& option) {
-  static const std::regex re(R"(^\s*([+-]?[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(dB|db|DB)?\s*$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) {
-    throw Error(Exit::usage, option, "'" + text + "' is not a gain (e.g. -3dB or 0.5)");
+  std::string_view number = text;
+  while (!number.empty() && std::isspace(static_cast<unsigned char>(number.back()))) {
+    number.remove_suffix(1);
   }
-  double v = std::stod(m[1].str());
-  if (m[2].matched) {
-    if (v > 60 || v < -120) throw Error(Exit::usage, option, "gain " + text + " is out of range");
-    return std::pow(10.0, v / 20.0);
+  bool db = false;
+  if (number.size() >= 2) {
+    const std::string_view unit = number.substr(number.size() - 2);
+    db = unit == "dB" || unit == "db" || unit == "DB";
+    if (db) number.remove_suffix(2);
   }
-  if (v < 0 || v > 1000) throw Error(Exit::usage, option, "gain " + text + " is out of range");
-  return v;
+  const auto v = parse_real(number);
+  if (!v) throw Error(Exit::usage, option, "'" + text + "' is not a gain (e.g. -3dB or 0.5)");
+  if (db) {
+    if (*v > 60 || *v < -120) {
+      throw Error(Exit::usage, option, "gain " + text + " is outside -120..60 dB");
+    }
+    return std::pow(10.0, *v / 20.0);
+  }
+  if (*v < 0 || *v > 1000) {
+    throw Error(Exit::usage, option, "gain " + text + " is outside 0..1000 (linear)");
+  }
+  return *v;
 }
 
 }  // namespace audio::cli

@@ -160,7 +160,8 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
   app.add_option(p + "width", request.width, "Picture width in pixels (svg, png)")
       ->check(CLI::Range(1, 30000))
       ->group(group);
-  app.add_option(p + "height", request.height, "Picture height in pixels (svg, png)")
+  app.add_option(p + "height", request.height,
+                 "Picture height in pixels (svg, png; a png has at most 50 million pixels)")
       ->check(CLI::Range(1, 10000))
       ->group(group);
   auto color_check = CLI::Validator(
@@ -219,6 +220,13 @@ void resolve_peaks_format(PeaksRequest& request, const std::string& output) {
     if (request.pixels_per_second > 0) {
       throw Error(Exit::usage, p + "pixels-per-second", "does not apply to " + name);
     }
+  }
+  if (f == PeaksFormat::png &&
+      static_cast<long long>(request.width) * request.height > kMaxPngPixels) {
+    throw Error(Exit::usage, p + "width",
+                std::to_string(request.width) + " x " + std::to_string(request.height) +
+                    " is over the PNG limit of " + std::to_string(kMaxPngPixels / 1000000) +
+                    " million pixels; make it smaller or use svg");
   }
   if (is_picture(f) && request.peaks_given) {
     throw Error(Exit::usage, p + "peaks",

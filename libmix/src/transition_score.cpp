@@ -83,8 +83,9 @@ Weights weights_from_json(const Json& j, const std::string& subject) {
     for (int i = 0; i < kTerms; ++i)
       if (name == kTermNames[static_cast<std::size_t>(i)]) index = i;
     if (index < 0) throw Error(Exit::data, subject, "unknown weight \"" + name + "\"");
-    if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0)
-      throw Error(Exit::data, subject, "weight \"" + name + "\" is not a number >= 0");
+    // Weights are relative; a bound keeps their sum (and every score) a finite number.
+    if (!value.is_number() || !(value.get<double>() >= 0 && value.get<double>() <= 1e6))
+      throw Error(Exit::data, subject, "weight \"" + name + "\" is not a number from 0 to 1e6");
     w[index] = value.get<double>();
   }
   double total = 0;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.hpp"
+
 namespace {
 
 using audio::Error;
@@ -85,6 +87,83 @@ TEST(Tool, ErrorIsOneLinePrefixedWithProgramAndSubject) {
   testing::internal::CaptureStderr();
   EXPECT_EQ(run_tool({"prog", "-n", "7"}), 65);
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "prog: file.wav: bad data\n");
+}
+
+TEST(ParseReal, TakesFiniteDecimalNumbersOnly) {
+  using audio::cli::parse_real;
+  EXPECT_EQ(parse_real("1.5"), 1.5);
+  EXPECT_EQ(parse_real(" -14 "), -14.0);
+  EXPECT_EQ(parse_real("+0.5"), 0.5);
+  EXPECT_EQ(parse_real("1e3"), 1000.0);
+  EXPECT_EQ(parse_real(".25"), 0.25);
+  for (const char* bad : {"nan", "NaN", "inf", "-inf", "infinity", "1e400", "-1e400", "1e-400",
+                          "0x10", "5x", "", "-", "+", "- 5", "1,5", "--3"}) {
+    EXPECT_FALSE(parse_real(bad)) << bad;
+  }
+}
+
+TEST(RealIn, RejectsNanInfinityAndOutOfRange) {
+  const CLI::Validator v = audio::cli::real_in(-40, -5);
+  for (std::string bad : {"nan", "inf", "-inf", "1e400", "-1e400", "-41", "0", "x"}) {
+    EXPECT_FALSE(v(bad).empty()) << bad;
+  }
+  for (std::string good : {"-14", "-40", "-5", "-23.5"}) EXPECT_TRUE(v(good).empty()) << good;
+}
+
+TEST(ParseGain, NumbersBeyondDoubleAreUsageErrors) {
+  for (const char* bad : {"1e400", "1e-400", "1e400dB", "-1e400dB", "nan", "nandB", "inf"}) {
+    EXPECT_EQ(testutil::exit_code_of([&] { parse_gain(bad, "--gain"); }), audio::Exit::usage)
+        << bad;
+  }
+  EXPECT_NEAR(parse_gain("-6 dB", "--gain"), 0.501, 0.001);
+}
+
+TEST(ParseDb, OptionalUnitAndRange) {
+  using audio::cli::parse_db;
+  EXPECT_EQ(parse_db("12", "--duck", 0, 96), 12.0);
+  EXPECT_EQ(parse_db("12dB", "--duck", 0, 96), 12.0);
+  EXPECT_EQ(parse_db("-3 dB", "--duck", -96, 96), -3.0);
+  for (const char* bad : {"97", "nan", "1e400dB", "12 dBFS", "dB"}) {
+    EXPECT_EQ(testutil::exit_code_of([&] { parse_db(bad, "--duck", 0, 96); }), audio::Exit::usage)
+        << bad;
+  }
+}
+
+TEST(ParseSize, AHugeNumberIsTooLargeNotACrash) {
+  EXPECT_EQ(testutil::exit_code_of([] { parse_size(std::string(400, '9'), "--max-size"); }),
+            audio::Exit::usage);
+}
+
+// Runs a tool with a required FILE and, when `subcommands`, two subcommands; returns stderr.
+std::string misread(std::vector<std::string> args, bool subcommands) {
+  audio::cli::Tool tool("prog", "test program");
+  std::string file;
+  if (subcommands) {
+    tool.app().require_subcommand(1, 1);
+    tool.app().add_subcommand("extract", "x")->add_option("FILE", file)->required();
+    tool.app().add_subcommand("mux", "y");
+  } else {
+    tool.app().add_option("FILE", file)->required();
+    tool.app().add_option("-o,--output", file);
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(tool.run(static_cast<int>(argv.size()), argv.data(), [] { return Exit::ok; }), 64);
+  return testing::internal::GetCapturedStderr();
+}
+
+TEST(Tool, AFileNameStartingWithADashIsNamedWithTheWayOut) {
+  const std::string err = misread({"prog", "-song.wav"}, false);
+  EXPECT_NE(err.find("unknown option '-song.wav'"), std::string::npos) << err;
+  EXPECT_NE(err.find("prog -- -song.wav"), std::string::npos) << err;
+  EXPECT_EQ(err.find("FILE is required"), std::string::npos) << err;
+}
+
+TEST(Tool, AnUnknownSubcommandIsNamed) {
+  const std::string err = misread({"prog", "frobnicate"}, true);
+  EXPECT_NE(err.find("unknown subcommand 'frobnicate' (one of: extract, mux)"), std::string::npos)
+      << err;
 }
 
 }  // namespace

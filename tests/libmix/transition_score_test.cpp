@@ -162,4 +162,16 @@ TEST(Types, NamesRoundTrip) {
   EXPECT_FALSE(mix::parse_type("scratch"));
 }
 
+TEST(Weights, HugeWeightsAreRefusedNotTurnedIntoZeroScores) {
+  for (double huge : {1e308, 1e7}) {
+    const Json doc = {{"schema", "djb.weights/1"}, {"weights", {{"tempo", huge}, {"key", huge}}}};
+    EXPECT_EQ(testutil::exit_code_of([&] { mix::weights_from_json(doc, "w.json"); }),
+              audio::Exit::data)
+        << huge;
+  }
+  const Json fine = {{"schema", "djb.weights/1"}, {"weights", {{"tempo", 1e6}}}};
+  EXPECT_EQ(testutil::exit_code_of([&] { mix::weights_from_json(fine, "w.json"); }),
+            audio::Exit::ok);
+}
+
 }  // namespace

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   app.add_option("--bpm-range", bpm_range, "Tempo range MIN-MAX (default 75-185)");
   app.add_option("--bpm-prior", bpm_prior, "Most likely tempo, to break ties (default 125)");
   app.add_option("--max-duration", max_duration, "Longest input accepted, in seconds")
-      ->check(CLI::Range(1.0, 86400.0));
+      ->check(audio::cli::real_in(1.0, 86400.0));
   CLI::Option* verbose_flag =
       app.add_flag("-v,--verbose", verbose, "Say on stderr how many results came from the store");
   tool.add_progress_flag();

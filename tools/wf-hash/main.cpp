@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
                                       "Add a Chromaprint fingerprint and find near-duplicates");
   app.add_option("--threshold", threshold,
                  "Similarity (0-1) at which fingerprints are the same recording")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(audio::cli::real_in(0.0, 1.0))
       ->needs(fp_flag);
   app.add_option("--store", store_dir,
                  "Content-addressed store directory shared across runs (created if missing)");

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -38,6 +40,7 @@ class Tool {
   void note(const std::string& message) const;                              // unless quiet
 
  private:
+  std::string misread_argument(int argc, char** argv) const;
   std::string name_;
   CLI::App app_;
   bool quiet_ = false;
@@ -57,6 +60,24 @@ class BatchStatus {
  private:
   Exit code_ = Exit::ok;
 };
+
+// Flushes stdout and throws Error(io, "stdout") if anything written to it was lost (a full
+// disk, a closed pipe). Programs call it after printing their report and before committing
+// their outputs (atomic_file.hpp: OutputGroup), so a lost report leaves no output behind.
+void flush_stdout();
+
+// Numbers on the command line and in option strings: one strict parser for every program.
+// The whole text (surrounding blanks allowed, a leading '+' too) must be a decimal number
+// that a double holds: "nan", "inf", "1e400", "1e-400", "0x10" and "5x" all fail.
+std::optional<double> parse_real(std::string_view text);
+
+// A CLI11 check for a real-number option: parse_real succeeds and min <= value <= max.
+// (CLI::Range lets NaN through, and CLI11 reads "inf".) The message names the range.
+CLI::Validator real_in(double min, double max);
+
+// parse_real in [min, max] with an optional "dB" unit (e.g. "-12", "-12dB", "-12 dB"), for
+// options whose value is always in dB. Throws Error(usage) naming `option`.
+double parse_db(const std::string& text, const std::string& option, double min, double max);
 
 // Parses sizes such as "100M", "1.5G", "4096", "512k" (powers of 1000 for k/M/G, 1024 for
 // Ki/Mi/Gi). Throws Error(usage) naming `option`.

@@ -66,8 +66,10 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
 // Resolves request.format from the output path's extension when it was not given
 // (.json -> json, .dat -> dat, .svg -> svg, .png -> png; "-" -> json), and checks the
 // request as a whole: samples_per_pixel / pixels_per_second only with json and dat, peaks
-// not with svg/png (they have `width` columns), and no binary format (dat, png) to a
-// terminal on stdout. Throws Error(usage).
+// not with svg/png (they have `width` columns), a png of at most kMaxPngPixels (FFmpeg's
+// encoder refuses about 270 million; the raster is held in memory), and no binary format
+// (dat, png) to a terminal on stdout. Throws Error(usage).
+inline constexpr long long kMaxPngPixels = 50'000'000;
 void resolve_peaks_format(PeaksRequest& request, const std::string& output);
 
 // Min/max pairs per pixel, per channel (channels = 1 unless split_channels).
