@@ -598,16 +598,19 @@ Json mux_dub(const DubMuxOptions& o) {
     throw Error(Exit::usage, "--srt/--vtt", "need --subs");
   }
   const bool to_stdout = o.output == "-";
-  std::vector<std::string> outputs;
-  if (!to_stdout) outputs.push_back(o.output);
-  for (const std::string* s : {&o.srt_sidecar, &o.vtt_sidecar}) {
-    if (!s->empty()) outputs.push_back(*s);
+  if (to_stdout && o.report == "-") {
+    throw Error(Exit::usage, "--report", "stdout carries the MP4: name a file for the report");
   }
-  for (const std::string& out : outputs) {
-    for (const std::string* in : {&o.video, &o.audio, &o.subtitles}) {
-      if (!in->empty()) audio::ensure_not_same_file(*in, out);
-    }
-    audio::ensure_output_writable(out);
+  audio::ensure_distinct_files(
+      {{"--video", o.video}, {"--audio", o.audio}, {"--subs", o.subtitles}},
+      {{"-o", o.output},
+       {"--srt", o.srt_sidecar},
+       {"--vtt", o.vtt_sidecar},
+       {"--report", o.report}});
+  audio::OutputGroup group;  // the MP4, the sidecars and the report: all or none
+  for (const auto& [label, path] : std::vector<std::pair<const char*, std::string>>{
+           {"--video", o.video}, {"--audio", o.audio}, {"--subs", o.subtitles}}) {
+    group.protect(path, label);
   }
 
   // Inputs are hashed on another thread while the work goes on.
@@ -814,7 +817,10 @@ Json mux_dub(const DubMuxOptions& o) {
         "cannot create");
   int rc = avformat_write_header(out.get(), &mux_opts);
   av_dict_free(&mux_opts);
-  check(rc, Exit::software, o.output, "cannot write the MP4 header");
+  // A full disk or a closed pipe is an I/O error (74); anything else is ours.
+  const bool write_error = rc == AVERROR(ENOSPC) || rc == AVERROR(EPIPE) || rc == AVERROR(EIO) ||
+                           rc == AVERROR(EFBIG) || rc == AVERROR(EDQUOT);
+  check(rc, write_error ? Exit::io : Exit::software, o.output, "cannot write the MP4 header");
 
   // The dub's samples: fitted, metered, then (ducking) mixed over the lowered original.
   audio::Decoder dub_decoder(o.audio, {rate, channels, -1, 1});
@@ -1041,6 +1047,15 @@ Json mux_dub(const DubMuxOptions& o) {
   } else {
     doc["subtitles"] = nullptr;
   }
+  if (!o.report.empty() && o.report != "-") {
+    audio::AtomicFile report(o.report);
+    const std::string text = doc.dump() + "\n";
+    if (::write(report.fd(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      throw Error(Exit::io, o.report, "cannot write: " + audio::errno_text(errno));
+    }
+    report.commit();
+  }
+  group.commit();
   return doc;
 }
 

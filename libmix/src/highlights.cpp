@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/decoder.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/input_source.hpp"
+#include "libaudio/json_out.hpp"
 #include "libaudio/version.hpp"
 #include "libmix/thumbnails.hpp"
 
@@ -23,16 +25,71 @@ using audio::Error;
 using audio::Exit;
 using audio::Json;
 
-// Removes what a failed run made (files, then the directories it created), unless kept.
+// Removes the directories a failed run created (if empty: its files are only temporaries in
+// the OutputGroup until the end), unless kept.
 struct Made {
-  std::vector<std::string> files, dirs;
+  std::vector<std::string> dirs;
   bool keep = false;
   ~Made() {
     if (keep) return;
-    for (const std::string& f : files) ::unlink(f.c_str());
     for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());  // if empty
   }
 };
+
+// Every file of this run goes under OUTDIR/clips/, OUTDIR/thumbs/ or is OUTDIR/manifest.json:
+// an input there would be overwritten, so it is refused before any work.
+void check_input_outside_outputs(const std::string& input, const std::string& outdir) {
+  if (input == "-") return;
+  std::error_code ec;
+  const fs::path in = fs::weakly_canonical(fs::absolute(input, ec), ec);
+  const fs::path dir = fs::weakly_canonical(fs::absolute(outdir, ec), ec);
+  const std::string in_text = in.string();
+  for (const char* sub : {"clips", "thumbs"}) {
+    const std::string prefix = (dir / sub).string() + "/";
+    if (in_text.rfind(prefix, 0) == 0) {
+      throw Error(Exit::usage, input,
+                  std::string("the input lies in ") + (dir / sub).string() +
+                      ", where this run writes; move it or choose another --outdir");
+    }
+  }
+  if (in == dir / "manifest.json") {
+    throw Error(Exit::usage, input, "the input is the manifest this run writes");
+  }
+}
+
+// The files an earlier run's manifest names (clips and thumbnails), relative to `outdir`:
+// what this run replaces. An unreadable manifest names none.
+std::vector<std::string> earlier_outputs(const std::string& outdir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (!fs::is_regular_file(outdir + "/manifest.json", ec)) return files;
+  Json old;
+  try {
+    old = audio::read_json_file(outdir + "/manifest.json");
+  } catch (const Error&) {
+    return files;
+  }
+  if (!old.is_object() || old.value("schema", Json()) != kClipsManifestSchema) return files;
+  const auto add = [&](const Json& entry) {
+    if (!entry.is_object() || !entry.contains("file") || !entry["file"].is_string()) return;
+    const std::string f = entry["file"].get<std::string>();
+    // Only plain names inside clips/ and thumbs/: a damaged manifest deletes nothing else.
+    if ((f.rfind("clips/", 0) == 0 || f.rfind("thumbs/", 0) == 0) &&
+        f.find("..") == std::string::npos && f.find('/', f.find('/') + 1) == std::string::npos) {
+      files.push_back(f);
+    }
+  };
+  for (const char* list : {"clips", "thumbnails"}) {
+    if (!old.contains(list) || !old[list].is_array()) continue;
+    for (const Json& e : old[list]) {
+      add(e);
+      if (e.is_object() && e.contains("thumbnails") && e["thumbnails"].is_array()) {
+        for (const Json& t : e["thumbnails"]) add(t);
+      }
+    }
+  }
+  return files;
+}
 
 std::string length_tag(double length) {
   char buf[32];
@@ -57,6 +114,9 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
   check_aspect(o.cut.aspect);
   if (o.audio_format != "input" && o.audio_format != "mp3")
     throw Error(Exit::usage, "--audio-format", "must be input or mp3: " + o.audio_format);
+  check_input_outside_outputs(path, o.outdir);
+  audio::OutputGroup group;  // clips, thumbnails and manifest: all or none
+  group.protect(path, "the input");
   const audio::InputSource input(path);
   const std::string& src = input.source();
   audio::AudioInfo info;
@@ -106,7 +166,6 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
     cuts.push_back({c.start, c.end, o.outdir + "/clips/" + base + "." + ext});
   }
   if (!cuts.empty()) make_dir(o.outdir + "/clips", &made.dirs);
-  for (const CutRequest& c : cuts) made.files.push_back(c.output);
   std::vector<CutResult> results;
   try {
     results = video ? cut_video(src, cuts, o.cut) : cut_audio(src, cuts, o.cut);
@@ -128,7 +187,6 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
     for (double p : points)
       thumbs.push_back({p * music.duration, music.duration,
                         o.outdir + "/thumbs/video-" + std::to_string(int(p * 100)) + ".jpg"});
-    for (const auto& t : thumbs) made.files.push_back(t.output);
   }
   std::vector<Thumbnail> shots;
   if (!thumbs.empty()) {
@@ -219,6 +277,15 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
     unmet.push_back({{"length", audio::round_seconds(u.length)}, {"reason", u.reason}});
   m["unmet"] = unmet;
   m["thumbnails"] = shots.empty() ? Json::array() : thumb_json(3 * plan.clips.size());
+
+  std::set<std::string> written;
+  for (const CutResult& r : results) written.insert(rel(r.output));
+  for (const Thumbnail& t : shots) written.insert(rel(t.output));
+  for (const std::string& f : earlier_outputs(o.outdir)) {
+    if (!written.count(f)) group.remove_on_commit(o.outdir + "/" + f);
+  }
+  write_manifest(m, o.outdir);
+  group.commit();
   made.keep = true;
   return m;
 }

@@ -93,16 +93,17 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   const Json doc = audio::read_json_file(job.plan_path);
   MixPlan plan = parse_plan(doc, job.plan_path);
   check_plan_inputs(plan, job.verify_sha256);
+  audio::OutputGroup group;  // the mix, its LRC, CUE and bundle: all or none
+  group.protect(job.plan_path, "the plan");
+  for (const PlanTrack& t : plan.tracks) group.protect(t.resolved, "a track of the plan");
   const Timeline tl = layout_plan(plan, job.render.sample_rate);
 
-  std::vector<std::string> outputs{names.audio};
-  if (!names.lrc.empty()) outputs.insert(outputs.end(), {names.lrc, names.cue});
-  if (!job.bundle.empty()) outputs.push_back(job.bundle);
-  for (const std::string& out : outputs) {
-    audio::ensure_output_writable(out);
-    if (job.plan_path != "-") audio::ensure_not_same_file(job.plan_path, out);
-    for (const PlanTrack& t : plan.tracks) audio::ensure_not_same_file(t.resolved, out);
-  }
+  std::vector<audio::NamedFile> inputs{{"the plan", job.plan_path}};
+  for (const PlanTrack& t : plan.tracks) inputs.push_back({"a track of the plan", t.resolved});
+  audio::ensure_distinct_files(inputs, {{"-o", names.audio},
+                                        {"the LRC", names.lrc},
+                                        {"the CUE", names.cue},
+                                        {"--bundle", job.bundle}});
   if (on_checked) on_checked();
 
   // The track list: each track starts where it starts to sound.
@@ -152,18 +153,12 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   if (lrc) lrc->commit();
   if (cue) cue->commit();
   if (!job.bundle.empty()) {
-    try {
-      ZipBundle zip(job.bundle);
-      zip.add_file(audio_name, names.audio);
-      zip.add_text(fs::path(names.lrc).filename().string(), lrc_body);
-      zip.add_text(fs::path(names.cue).filename().string(), cue_body);
-      zip.add_text(names.plan_in_bundle, doc.dump(2) + "\n");
-      zip.commit();
-    } catch (...) {  // all or nothing: no mix without the bundle asked for
-      std::error_code ec;
-      for (const std::string& f : {names.audio, names.lrc, names.cue}) fs::remove(f, ec);
-      throw;
-    }
+    ZipBundle zip(job.bundle);
+    zip.add_file(audio_name, audio::OutputGroup::readable(names.audio));
+    zip.add_text(fs::path(names.lrc).filename().string(), lrc_body);
+    zip.add_text(fs::path(names.cue).filename().string(), cue_body);
+    zip.add_text(names.plan_in_bundle, doc.dump(2) + "\n");
+    zip.commit();
   }
 
   // The report.
@@ -251,6 +246,7 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
                      {"sample_peak_dbfs", db_or_null(r.sample_peak)},
                      {"limiter_min_gain_db", db_or_null(r.limiter_min_gain)},
                      {"limited_seconds", sec(r.limited_frames)}};
+  group.commit();
   return rep;
 }
 

@@ -46,15 +46,6 @@ bool parse_index(std::string_view text, unsigned long& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-// A plain decimal number ("-14", "+0.5", "-23.5"), nothing else.
-bool parse_number(std::string_view text, double& out) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text.back())))) return false;
-  const auto [end, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), out, std::chars_format::fixed);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
     text.remove_prefix(1);
@@ -79,7 +70,9 @@ NormalizeSpec parse_normalize(const std::string& text) {
     spec.mode = Normalize::lufs;
   } else if (text.rfind("lufs:", 0) == 0) {
     const std::string value = text.substr(5);
-    if (!parse_number(value, spec.target_lufs)) {
+    const auto target = audio::cli::parse_real(value);
+    if (target) spec.target_lufs = *target;
+    if (!target) {
       throw Error(Exit::usage, "--normalize", "'" + value + "' is not a loudness in LUFS");
     }
     spec.mode = Normalize::lufs;
@@ -461,21 +454,17 @@ class Sink {
     writer_.write(out, frames);
   }
 
-  // Moves the output into place, then writes the waveform data (waveflow records the mix's
-  // SHA-256, as wf-peaks would); if that fails, the output goes too: all or nothing.
+  // Hands the output to the run's OutputGroup, then writes the waveform data (waveflow
+  // records the mix's SHA-256, as wf-peaks would); the group commits both or neither.
   void commit(const MixOptions& opt) {
     worker_.finish();
     writer_.commit();
     if (!peaks_) return;
-    try {
-      if (opt.peaks->format == audio::PeaksFormat::waveflow) {
-        peaks_->set_input(opt.output, audio::sha256_file(opt.output).sha256);
-      }
-      peaks_->write(opt.peaks_output);
-    } catch (...) {
-      std::filesystem::remove(opt.output);
-      throw;
+    if (opt.peaks->format == audio::PeaksFormat::waveflow) {
+      const std::string mix = audio::OutputGroup::readable(opt.output);
+      peaks_->set_input(opt.output, audio::sha256_file(mix).sha256);
     }
+    peaks_->write(opt.peaks_output);
   }
 
   std::int64_t frames() const { return static_cast<std::int64_t>(writer_.frames_written()); }
@@ -553,6 +542,8 @@ void validate(const MixOptions& opt) {
 
 MixReport mix_stems(const MixOptions& opt) {
   validate(opt);
+  audio::OutputGroup outputs;  // the mix and its waveform data: both or neither
+  for (const std::string& s : opt.stems) outputs.protect(s, "a stem");
 
   // Probe every stem before any long work, so a bad one fails at once.
   std::vector<Stem> stems(opt.stems.size());
@@ -792,6 +783,7 @@ MixReport mix_stems(const MixOptions& opt) {
   sink->fill(report);
   if (opt.peaks) report.peaks_output = opt.peaks_output;
   if (progress) progress->finish();
+  outputs.commit();
   return report;
 }
 

@@ -3,6 +3,7 @@
 // clips.manifest/1 JSON document on stdout and in DIR/manifest.json. See clip-highlights(1).
 #include <iostream>
 
+#include "libaudio/atomic_file.hpp"
 #include "libaudio/cli.hpp"
 #include "libaudio/json_out.hpp"
 #include "libmix/highlights.hpp"
@@ -31,22 +32,24 @@ int main(int argc, char** argv) {
   app.add_option("--audio-format", o.audio_format,
                  "Audio-only inputs: clips in the input's format (WAV/FLAC, else MP3) or mp3");
   app.add_option("--fade", o.cut.fade, "Audio clip edge fades, seconds (default 0.02)")
-      ->check(CLI::Range(0.0, 5.0));
+      ->check(audio::cli::real_in(0.0, 5.0));
   app.add_option("--thumb-width", o.thumbnail_width, "Thumbnail width in pixels (default 640)")
       ->check(CLI::Range(16, 4096));
   app.add_flag("--no-thumbnails", no_thumbs, "Skip the JPEG thumbnails");
   app.add_flag("--no-split", no_split, "Treat the input as one song (no concert split)");
   app.add_option("--max-duration", o.analysis.max_seconds, "Longest input accepted, seconds")
-      ->check(CLI::Range(1.0, 86400.0));
+      ->check(audio::cli::real_in(1.0, 86400.0));
 
   return tool.run(argc, argv, [&]() -> Exit {
     o.clips.lengths = mix::parse_lengths(lengths);
     if (!user.empty()) o.clips.user = mix::parse_range(user);
     o.analysis.split = !no_split;
     o.thumbnails = !no_thumbs;
+    audio::OutputGroup outputs;  // committed once the manifest is out on stdout too
     const audio::Json manifest = mix::make_highlights(input, o);
-    mix::write_manifest(manifest, o.outdir);
     std::cout << manifest.dump(2) << '\n';
+    audio::cli::flush_stdout();
+    outputs.commit();
     return Exit::ok;
   });
 }

@@ -2,6 +2,7 @@
 // print a djb.render/1 report on stdout.
 #include <iostream>
 
+#include "libaudio/atomic_file.hpp"
 #include "libaudio/cli.hpp"
 #include "libaudio/json_out.hpp"
 #include "libaudio/progress.hpp"
@@ -31,10 +32,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--target-lufs", job.render.target_lufs,
                  "Loudness every track is matched to (EBU R128)")
-      ->check(CLI::Range(-40.0, -5.0))
+      ->check(audio::cli::real_in(-40.0, -5.0))
       ->capture_default_str();
   app.add_option("--ceiling", job.render.limiter.ceiling_dbtp, "True-peak ceiling in dBTP")
-      ->check(CLI::Range(-12.0, 0.0))
+      ->check(audio::cli::real_in(-12.0, 0.0))
       ->capture_default_str();
   app.add_option("--rate", job.render.sample_rate,
                  "Sample rate of the mix (MP3: 32000, 44100 or 48000)")
@@ -70,9 +71,12 @@ int main(int argc, char** argv) {
         bar.update(done);
       }
     };
+    audio::OutputGroup outputs;  // committed once the report is out
     const audio::Json report = mix::run_render_job(job);
     bar.finish();
     audio::write_json_line(std::cout, report);
+    audio::cli::flush_stdout();
+    outputs.commit();
     return audio::Exit::ok;
   });
 }

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   extract->add_option("--channels", ex.channels, "Channel count (down/up-mixed)")
       ->capture_default_str();
   extract->add_option("--stream", ex.stream, "Container stream index (default: the best audio)")
+      ->check(CLI::Range(0, 65535))
       ->type_name("N");
   extract->add_option("--bits", bits, "16, 24 or 32f")->capture_default_str();
   extract->add_flag("--no-report", no_report, "Print no JSON report");
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   mux->add_option("--offset", mx.offset,
                   "Seconds the dub starts after the video's start "
                   "(negative: skip its beginning)")
+      ->check(audio::cli::real_in(-86400, 86400))
       ->type_name("SECONDS");
   mux->add_flag("--keep-original", mx.keep_original,
                 "Keep the video's audio as a second, non-default track");
@@ -59,13 +61,16 @@ int main(int argc, char** argv) {
                   "Mix the original audio under the dub, lowered by DB while the dub speaks")
       ->type_name("DB");
   mux->add_option("--duck-lookahead", mx.duck_options.lookahead,
-                  "Seconds the duck starts before speech")
+                  "Seconds the duck starts before speech (0..5)")
+      ->check(audio::cli::real_in(0, 5))
       ->capture_default_str();
   mux->add_option("--duck-release", mx.duck_options.release,
-                  "Seconds the duck takes to come back after speech")
+                  "Seconds the duck takes to come back after speech (0..30)")
+      ->check(audio::cli::real_in(0, 30))
       ->capture_default_str();
   mux->add_option("--speech-threshold", mx.speech_options.threshold_db,
-                  "Level (dBFS, 20 ms RMS) above which the dub counts as speech")
+                  "Level (dBFS, 20 ms RMS) above which the dub counts as speech (-120..0)")
+      ->check(audio::cli::real_in(-120, 0))
       ->capture_default_str();
   mux->add_option("--lang", mx.language, "Subtitle language, ISO 639-2 (e.g. eng, spa)")
       ->capture_default_str();
@@ -73,8 +78,7 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   mux->add_option("--vtt", mx.vtt_sidecar, "Also write the cues as a WebVTT sidecar")
       ->type_name("FILE");
-  std::string report_path;
-  mux->add_option("--report", report_path,
+  mux->add_option("--report", mx.report,
                   "Write the JSON report to FILE instead of stdout (needed with -o -)")
       ->type_name("FILE");
   mux->add_flag(
@@ -84,34 +88,33 @@ int main(int argc, char** argv) {
   return tool.run(argc, argv, [&]() -> audio::Exit {
     if (*extract) {
       ex.format = audio::parse_sample_format(bits);
+      audio::OutputGroup outputs;  // committed once the report is out
       const mix::ExtractReport r = mix::extract_audio(ex);
       if (ex.output != "-" && !no_report) {
         const std::string sha = ex.input == "-" ? "" : audio::sha256_file(ex.input).sha256;
         audio::write_json_line(std::cout, mix::extract_report_json(r, sha));
+        audio::cli::flush_stdout();
       }
+      outputs.commit();
       return audio::Exit::ok;
     }
     if (!duck.empty()) {
       mx.duck = true;
-      std::string db = duck;
-      if (db.size() > 2 && (db.ends_with("dB") || db.ends_with("db"))) db.resize(db.size() - 2);
-      try {
-        std::size_t used = 0;
-        mx.duck_options.depth_db = std::fabs(std::stod(db, &used));
-        if (used != db.size()) throw std::invalid_argument(db);
-      } catch (const std::exception&) {
-        throw audio::Error(audio::Exit::usage, "--duck", "not a number of dB: " + duck);
+      mx.duck_options.depth_db = audio::cli::parse_db(duck, "--duck", -96, 96);
+      if (mx.duck_options.depth_db < 0) {
+        throw audio::Error(audio::Exit::usage, "--duck",
+                           "'" + duck +
+                               "' is negative; give the depth the original is lowered "
+                               "by, e.g. 12 or 12dB");
       }
     }
-    if (!report_path.empty()) audio::ensure_output_writable(report_path);
+    audio::OutputGroup outputs;  // committed once the report is out
     const audio::Json report = mix::mux_dub(mx);
-    if (!report_path.empty()) {
-      std::ofstream f(report_path);
-      f << report.dump() << '\n';
-      if (!f) throw audio::Error(audio::Exit::io, report_path, "cannot write");
-    } else if (mx.output != "-") {
+    if (mx.report.empty() && mx.output != "-") {
       audio::write_json_line(std::cout, report);
+      audio::cli::flush_stdout();
     }
+    outputs.commit();
     return audio::Exit::ok;
   });
 }

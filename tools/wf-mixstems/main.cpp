@@ -1,6 +1,7 @@
 // wf-mixstems: mix stems into one WAV/FLAC track and print a wf.mix/1 report on stdout.
 #include <iostream>
 
+#include "libaudio/atomic_file.hpp"
 #include "libaudio/cli.hpp"
 #include "libaudio/json_out.hpp"
 #include "libaudio/peaks.hpp"
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
     opt.normalize = mix::parse_normalize(normalize);
     opt.ceiling = mix::parse_ceiling(ceiling);
     opt.format = audio::parse_sample_format(bits);
+    audio::OutputGroup outputs;  // committed once the report is out
+    outputs.protect(gains_file, "--gains");
     opt.gains.assign(opt.stems.size(), 1.0);
     if (!gains_file.empty()) {
       mix::apply_gain_spec(audio::read_json_file(gains_file), opt.stems, opt.gains, gains_file);
@@ -74,6 +77,8 @@ int main(int argc, char** argv) {
                                    " samples were beyond full scale and clipped");
     }
     audio::write_json_line(std::cout, mix::report_json(report));
+    audio::cli::flush_stdout();
+    outputs.commit();
     return audio::Exit::ok;
   });
 }

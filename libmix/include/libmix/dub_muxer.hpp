@@ -25,7 +25,9 @@
 // SRT and WebVTT sidecars.
 //
 // Output: a file is written to a temporary file beside it, with the index moved to the
-// front (faststart), and renamed into place only when everything (sidecars too) succeeded;
+// front (faststart), and renamed into place only when everything (sidecars and the report
+// file too) succeeded, together (atomic_file.hpp: OutputGroup); no output may be an input or
+// another output (Error(usage), checked before any work);
 // "-" writes fragmented MP4 (empty moov, a fragment per key frame) to stdout. Output is
 // bit-exact mode (no encoder version strings), so the same inputs give the same file.
 //
@@ -48,6 +50,7 @@ struct DubMuxOptions {
   std::string output;            // .mp4 path or "-" for fragmented MP4 on stdout
   std::string language = "und";  // subtitle language, ISO 639-2 (three letters)
   std::string srt_sidecar, vtt_sidecar;  // optional
+  std::string report;                    // optional: the report is also written here
   double offset = 0.0;                   // seconds the dub is delayed (negative: advanced)
   bool keep_original = false;
   bool duck = false;

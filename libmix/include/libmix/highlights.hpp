@@ -3,9 +3,12 @@
 // the "clips.manifest/1" document (see clip-highlights(1) for every field), with every path
 // relative to the output directory.
 //
-// Files go to DIR/clips/ and DIR/thumbs/ (created as needed), each written atomically; if
-// the run fails, the files it already made are removed again, so a failed run leaves no
-// half set behind. The manifest itself is written by the caller (write_manifest).
+// Files go to DIR/clips/ and DIR/thumbs/ (created as needed) and DIR/manifest.json, all
+// appearing together at the end (atomic_file.hpp: OutputGroup; a caller's group holds them
+// back until it commits), so a failed or interrupted run leaves no half set behind. Clips and
+// thumbnails that an earlier run's manifest named and this run does not make are removed
+// then too. An input inside DIR/clips/, DIR/thumbs/ or at DIR/manifest.json is refused
+// (64) before any work.
 //
 // Errors (audio::Error): a missing/unreadable input 66; no audio stream, undecodable data,
 // silence (digital silence or nothing above -60 dBFS), or audio shorter than every asked
@@ -33,7 +36,7 @@ struct HighlightOptions {
   audio::SongAnalysisOptions analysis;
 };
 
-// Runs everything for `input` (a path, "-" for stdin) and returns the manifest.
+// Runs everything for `input` (a path, "-" for stdin), writes the manifest and returns it.
 audio::Json make_highlights(const std::string& input, const HighlightOptions& options);
 
 // Writes the manifest to DIR/manifest.json atomically (pretty-printed, newline-terminated).
