@@ -56,10 +56,16 @@ std::optional<Json> AnalysisStore::load(const std::string& sha256, const Json& o
   text << in.rdbuf();
   Json doc = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   // An entry torn by a power loss or edited by hand is a miss, never a wrong answer.
-  if (!doc.is_object() || doc.value("schema", "") != kAnalysisSchema ||
-      doc.value("analysis_version", -1) != kAnalysisVersion || !doc.contains("input") ||
-      !doc["input"].is_object() || doc["input"].value("sha256", "") != sha256 ||
-      doc.value("options", Json()) != options) {
+  // Comparisons only (a Json compared with a value never throws), so a field of the wrong
+  // type is a miss too.
+  const auto field = [](const Json& obj, const char* key) {
+    const auto it = obj.find(key);
+    return it == obj.end() ? Json() : *it;
+  };
+  if (!doc.is_object() || field(doc, "schema") != kAnalysisSchema ||
+      field(doc, "analysis_version") != kAnalysisVersion || !doc.contains("input") ||
+      !doc["input"].is_object() || field(doc["input"], "sha256") != sha256 ||
+      field(doc, "options") != options) {
     return std::nullopt;
   }
   return doc;

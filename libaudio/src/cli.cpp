@@ -53,7 +53,8 @@ void Tool::note(const std::string& message) const {
 // CLI11's message for two common slips names the wrong thing ("FILE is required", "A
 // subcommand is required"): a file name that starts with '-', and a misspelt subcommand.
 std::string Tool::misread_argument(int argc, char** argv) const {
-  const auto subcommands = app_.get_subcommands([](const CLI::App*) { return true; });
+  auto subcommands = app_.get_subcommands([](const CLI::App*) { return true; });
+  if (app_.get_require_subcommand_min() == 0) subcommands.clear();  // optional: args are files
   const CLI::App* scope = &app_;
   bool in_scope = subcommands.empty();
   for (int i = 1; i < argc; ++i) {
@@ -86,18 +87,29 @@ std::string Tool::misread_argument(int argc, char** argv) const {
   return {};
 }
 
+// 0, or 74 with one line when what was printed (--help, --version) could not be written.
+int Tool::stdout_status() const {
+  try {
+    flush_stdout();
+  } catch (const Error& e) {
+    error(e);
+    return static_cast<int>(e.code());
+  }
+  return 0;
+}
+
 int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
   try {
     app_.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::cout << app_.help();
-    return 0;
+    return stdout_status();
   } catch (const CLI::CallForAllHelp&) {
     std::cout << app_.help("", CLI::AppFormatMode::All);
-    return 0;
+    return stdout_status();
   } catch (const CLI::CallForVersion&) {
     std::cout << app_.version() << '\n';
-    return 0;
+    return stdout_status();
   } catch (const CLI::ParseError& e) {
     const std::string hint = misread_argument(argc, argv);
     error("", (hint.empty() ? std::string(e.what()) : hint) + " (see " + name_ + " --help)");

@@ -115,7 +115,7 @@ struct Decoder::Impl {
     av_channel_layout_uninit(&out_layout);
     if (rc < 0 || !raw || swr_init(raw) < 0) {
       swr_free(&raw);
-      throw Error(Exit::software, path, "cannot set up the resampler");
+      throw Error(Exit::data, path, "cannot set up the resampler for this audio");
     }
     swr.reset(raw);
   }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include "libaudio/error.hpp"
 #include "libaudio/input_file.hpp"
@@ -27,6 +28,22 @@ void init_logging() {
   std::call_once(
       once, [] { av_log_set_level(std::getenv("DJB_FFMPEG_LOG") ? AV_LOG_INFO : AV_LOG_QUIET); });
 }
+
+bool looks_like_media(const char* data, std::size_t size) {
+  init_logging();
+  std::vector<unsigned char> buf(size + AVPROBE_PADDING_SIZE, 0);  // the probe reads past the end
+  std::memcpy(buf.data(), data, size);
+  AVProbeData pd{};
+  pd.filename = "";
+  pd.buf = buf.data();
+  pd.buf_size = static_cast<int>(size);
+  int score = 0;
+  return av_probe_input_format2(&pd, 1, &score) != nullptr;
+}
+
+namespace {
+constexpr int kMaxSampleRate = 768000, kMaxChannels = 64;
+}  // namespace
 
 std::string pipe_error_text(int averror) {
   return "not media that can be read from a pipe (an MP4 or MOV with its index at the end "
@@ -85,6 +102,12 @@ AudioInfo describe_audio(AVFormatContext* fmt, const std::string& path, int want
   info.bit_rate = par->bit_rate;
   if (info.sample_rate <= 0 || info.channels <= 0) {
     throw Error(Exit::data, path, "audio stream has no sample rate or channels");
+  }
+  // A damaged header can claim 440 MHz, and a resampler for that takes seconds and gigabytes.
+  if (info.sample_rate > kMaxSampleRate || info.channels > kMaxChannels) {
+    throw Error(Exit::data, path,
+                "audio stream claims " + std::to_string(info.sample_rate) + " Hz and " +
+                    std::to_string(info.channels) + " channels: not a real recording");
   }
   if (info.container == "wav" && wav_is_truncated(path)) {
     throw Error(Exit::data, path,

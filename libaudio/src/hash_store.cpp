@@ -108,17 +108,33 @@ Json StoreRecord::to_json() const {
 }
 
 StoreRecord StoreRecord::from_json(const Json& doc) {
-  if (!doc.is_object() || doc.value("schema", "") != kRecordSchema || !doc.contains("path") ||
-      !doc["path"].is_string() || !doc.contains("sha256") || !doc["sha256"].is_string()) {
+  // A record may have been edited by hand: every field is checked for its type, and any
+  // surprise is "not a record" (65), never a type error escaping as an internal one.
+  const auto text = [&doc](const char* key, bool required) -> std::string {
+    const auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) {
+      if (required) throw Error(Exit::data, "", "not a wf-hash store record");
+      return {};
+    }
+    if (!it->is_string()) throw Error(Exit::data, "", "not a wf-hash store record");
+    return it->get<std::string>();
+  };
+  if (!doc.is_object() || text("schema", true) != kRecordSchema) {
     throw Error(Exit::data, "", "not a wf-hash store record");
   }
   StoreRecord r;
-  r.path = doc["path"].get<std::string>();
-  r.bytes = doc.value("bytes", std::uint64_t{0});
-  r.sha256 = doc["sha256"].get<std::string>();
-  r.content_sha256 = doc.value("content_sha256", "");
-  r.content_rule = doc.value("content_rule", "");
-  r.fingerprint = doc.value("fingerprint", "");
+  r.path = text("path", true);
+  r.sha256 = text("sha256", true);
+  if (const auto bytes = doc.find("bytes"); bytes != doc.end()) {
+    // A count of bytes: an unsigned integer (a float such as 6e26 would not convert).
+    if (!bytes->is_number_unsigned() && !(bytes->is_number_integer() && *bytes >= 0)) {
+      throw Error(Exit::data, "", "not a wf-hash store record");
+    }
+    r.bytes = bytes->get<std::uint64_t>();
+  }
+  r.content_sha256 = text("content_sha256", false);
+  r.content_rule = text("content_rule", false);
+  r.fingerprint = text("fingerprint", false);
   return r;
 }
 

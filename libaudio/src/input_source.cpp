@@ -10,6 +10,7 @@
 
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/error.hpp"
+#include "libaudio/ffmpeg_util.hpp"
 #include "libaudio/input_file.hpp"
 #include "libaudio/sha256.hpp"
 
@@ -72,6 +73,11 @@ void InputSource::spool(long long max_bytes, const std::string& limit_option) {
   Sha256 sha;
   std::size_t n;
   while ((n = std::fread(buf.data(), 1, buf.size(), in)) > 0) {
+    // Noise (/dev/urandom through a FIFO) is refused after its first megabyte, not its
+    // fourth gigabyte.
+    if (bytes_ == 0 && !ff::looks_like_media(buf.data(), n)) {
+      throw Error(Exit::data, path_, "not a media file (nothing FFmpeg reads begins like this)");
+    }
     bytes_ += n;
     if (max_bytes >= 0 && bytes_ > static_cast<std::uint64_t>(max_bytes)) {
       throw Error(Exit::data, path_, over_limit(bytes_, max_bytes, limit_option));

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "libaudio/cli.hpp"
 #include "libaudio/error.hpp"
 
 namespace mix {
@@ -220,9 +221,8 @@ std::vector<double> parse_lengths(const std::string& text) {
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    char* end = nullptr;
-    const double v = std::strtod(item.c_str(), &end);
-    if (item.empty() || *end != '\0' || !(v >= 1 && v <= 3600))
+    const double v = audio::cli::parse_real(item).value_or(-1);
+    if (!(v >= 1 && v <= 3600))
       throw audio::Error(audio::Exit::usage, "--lengths",
                          "each length must be 1 to 3600 seconds: " + text);
     out.push_back(v);
@@ -233,19 +233,16 @@ std::vector<double> parse_lengths(const std::string& text) {
 
 std::pair<double, double> parse_range(const std::string& text) {
   auto seconds = [&](const std::string& s) {
-    double m = 0, v = 0;
+    double m = 0;
     std::string rest = s;
     const auto colon = s.find(':');
     if (colon != std::string::npos) {
-      char* e = nullptr;
-      const std::string minutes = s.substr(0, colon);  // `e` points into it: keep it alive
-      m = std::strtod(minutes.c_str(), &e);
-      if (colon == 0 || *e != '\0') throw std::invalid_argument(s);
+      m = audio::cli::parse_real(s.substr(0, colon)).value_or(-1);
       rest = s.substr(colon + 1);
     }
-    char* e = nullptr;
-    v = std::strtod(rest.c_str(), &e);
-    if (rest.empty() || *e != '\0' || !(v >= 0) || !(m >= 0)) throw std::invalid_argument(s);
+    // Finite, and within a day: "inf" and "1e400" are no times.
+    const double v = audio::cli::parse_real(rest).value_or(-1);
+    if (!(v >= 0 && v <= 86400) || !(m >= 0 && m <= 1440)) throw std::invalid_argument(s);
     return 60 * m + v;
   };
   const auto dash = text.find('-', 1);

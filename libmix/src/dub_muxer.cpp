@@ -20,6 +20,7 @@
 #include "libaudio/decoder.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/ffmpeg_util.hpp"
+#include "libaudio/input_file.hpp"
 #include "libaudio/loudness.hpp"
 #include "libaudio/sha256.hpp"
 #include "libaudio/version.hpp"
@@ -580,6 +581,16 @@ Json mux_dub(const DubMuxOptions& o) {
   if (o.audio.empty() || o.audio == "-") {
     throw Error(Exit::usage, "--audio", "must name a file (the dub is probed, then read)");
   }
+  // Devices and directories are refused here, and pipes too: both are read more than once
+  // (and hashed on another thread, which would block on a second open of a FIFO).
+  for (const std::string* in : {&o.video, &o.audio}) {
+    if (audio::check_input(*in) != audio::InputKind::regular) {
+      throw Error(Exit::usage, *in,
+                  "must be a regular file (it is read more than once), not a pipe");
+    }
+  }
+  const bool subtitles_hashable =
+      !o.subtitles.empty() && audio::check_input(o.subtitles) == audio::InputKind::regular;
   if (o.duck && o.keep_original) {
     throw Error(Exit::usage, "--duck", "cannot be combined with --keep-original");
   }
@@ -616,7 +627,7 @@ Json mux_dub(const DubMuxOptions& o) {
   // Inputs are hashed on another thread while the work goes on.
   std::future<std::vector<std::string>> hashes;
   if (o.hash_inputs) {
-    std::vector<std::string> paths = {o.video, o.audio, o.subtitles};
+    std::vector<std::string> paths = {o.video, o.audio, subtitles_hashable ? o.subtitles : ""};
     hashes = std::async(std::launch::async, [paths] {
       std::vector<std::string> out;
       for (const std::string& p : paths) {

@@ -124,8 +124,13 @@ MixPlan parse_plan(const Json& doc, const std::string& source) {
     const Json& j = transitions[i];
     const std::string where = "transition " + std::to_string(i);
     PlanTransition t;
-    t.from = static_cast<int>(number(j, "from", where, source));
-    t.to = static_cast<int>(number(j, "to", where, source));
+    const double from = number(j, "from", where, source), to = number(j, "to", where, source);
+    // Compared as numbers first: 1e300 would not convert to an int.
+    if (from != static_cast<double>(i) || to != static_cast<double>(i + 1))
+      bad(source,
+          where + ": must go from track " + std::to_string(i) + " to " + std::to_string(i + 1));
+    t.from = static_cast<int>(from);
+    t.to = static_cast<int>(to);
     if (t.from != static_cast<int>(i) || t.to != static_cast<int>(i) + 1)
       bad(source,
           where + ": must go from track " + std::to_string(i) + " to " + std::to_string(i + 1));

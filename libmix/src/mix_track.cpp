@@ -40,6 +40,15 @@ double number(const Json& doc, const char* key, const std::string& subject) {
   return *v;
 }
 
+// A whole number in [lo, hi], checked before it becomes an int (1e300 would not convert).
+int integer_in(double v, const char* key, int lo, int hi, const std::string& subject) {
+  if (!(v >= lo && v <= hi)) {
+    bad(subject,
+        std::string("\"") + key + "\" is not in " + std::to_string(lo) + ".." + std::to_string(hi));
+  }
+  return static_cast<int>(v);
+}
+
 std::optional<std::string> string_or_null(const Json& doc, const char* key,
                                           const std::string& subject) {
   const auto it = doc.find(key);
@@ -131,9 +140,11 @@ MixTrack from_analysis(const Json& doc, const std::string& subject) {
   t.path = string_or_null(*input, "path", subject).value_or("");
   t.sha256 = string_or_null(*input, "sha256", subject).value_or("");
   if (t.path.empty()) bad(subject, "missing \"input.path\"");
-  t.analysis_version = static_cast<int>(number(doc, "analysis_version", subject));
+  t.analysis_version =
+      integer_in(number(doc, "analysis_version", subject), "analysis_version", 0, 1000000, subject);
   t.duration = number(doc, "duration", subject);
-  if (t.duration <= 0) bad(subject, "duration is not positive");
+  // A week bounds every real recording, and keeps sums over the set finite.
+  if (!(t.duration > 0 && t.duration <= 604800)) bad(subject, "duration is not 0..604800 s");
 
   t.title = std::filesystem::path(t.path).stem().string();
   if (const auto tags = doc.find("tags"); tags != doc.end() && tags->is_object()) {
@@ -154,8 +165,8 @@ MixTrack from_analysis(const Json& doc, const std::string& subject) {
   } else if (grid != doc.end() && !grid->is_null()) {
     bad(subject, "\"beat_grid\" is not an object");
   }
-  if (auto meter = number_or_null(doc, "meter", subject)) t.meter = static_cast<int>(*meter);
-  if (t.meter < 2 || t.meter > 16) bad(subject, "meter out of range");
+  if (auto meter = number_or_null(doc, "meter", subject))
+    t.meter = integer_in(*meter, "meter", 2, 16, subject);
   for (const auto& d : array_or_empty(doc, "downbeats", subject)) {
     if (!d.is_number()) bad(subject, "a downbeat is not a number");
     t.downbeats.push_back(d.get<double>());
@@ -177,7 +188,8 @@ MixTrack from_analysis(const Json& doc, const std::string& subject) {
     t.true_peak_dbtp = number_or_null(*l, "true_peak_dbtp", subject);
   }
   if (const auto e = doc.find("energy"); e != doc.end() && e->is_object()) {
-    t.energy_level = static_cast<int>(number_or_null(*e, "level", subject).value_or(0));
+    t.energy_level =
+        integer_in(number_or_null(*e, "level", subject).value_or(0), "level", 0, 100, subject);
     for (const auto& b : array_or_empty(*e, "bars", subject)) {
       if (!b.is_object()) bad(subject, "an energy bar is not an object");
       EnergyBar bar;
@@ -192,7 +204,8 @@ MixTrack from_analysis(const Json& doc, const std::string& subject) {
   }
   t.build_sums();
   if (const auto p = doc.find("phrases"); p != doc.end() && p->is_object()) {
-    t.phrase_bars = static_cast<int>(number_or_null(*p, "phrase_bars", subject).value_or(0));
+    t.phrase_bars = integer_in(number_or_null(*p, "phrase_bars", subject).value_or(0),
+                               "phrase_bars", 0, 1024, subject);
     for (const auto& ph : array_or_empty(*p, "phrases", subject)) {
       if (!ph.is_object()) bad(subject, "a phrase is not an object");
       t.phrases.push_back({string_or_null(ph, "label", subject).value_or(""),

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -35,7 +36,9 @@ TEST(InputSource, PipeIsSpooledOnceAndTheSpoolIsRemoved) {
   testutil::TempDir dir;
   const std::string fifo = dir / "fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  const std::string data(3 << 20, 'y');  // several read blocks
+  // Several read blocks, beginning as a WAV file does (a spool refuses what no format reads).
+  std::string data(3 << 20, 'y');
+  data.replace(0, 16, std::string("RIFF\xff\xff\xff\x7fWAVEfmt ", 16));
   std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << data; });
   std::string spool;
   {
@@ -50,6 +53,26 @@ TEST(InputSource, PipeIsSpooledOnceAndTheSpoolIsRemoved) {
     EXPECT_EQ(in.sha256(), sha.hex_digest());
   }
   EXPECT_FALSE(std::filesystem::exists(spool));
+}
+
+TEST(InputSource, NoiseOnAPipeIsRefusedAfterItsFirstBlock) {
+  testutil::TempDir dir;
+  const std::string fifo = dir / "noise";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  struct sigaction ignore {
+  }, old{};
+  ignore.sa_handler = SIG_IGN;  // the writer outlives the reader
+  sigaction(SIGPIPE, &ignore, &old);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    const std::string block(1 << 16, '\x5a');
+    for (int i = 0; i < 4096 && out.write(block.data(), static_cast<std::streamsize>(block.size()));
+         ++i) {
+    }
+  });
+  EXPECT_EQ(code_of(fifo), Exit::data);  // after 1 MiB, not the 256 MiB the writer offers
+  writer.join();
+  sigaction(SIGPIPE, &old, nullptr);
 }
 
 TEST(InputSource, BadInputsGetTheirCodes) {

@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
   app.add_option("--last", last, "--plan: this track last (1-based position, path or title)");
   app.add_option("--arc", arc, "--plan: energy arc: flat, rise or peak (default flat)");
   auto* max_opt = app.add_option("--max-length", max_length,
-                                 "--plan: longest mix in seconds (tracks dropped from the end)");
+                                 "--plan: longest mix in seconds (tracks dropped from the end)")
+                      ->check(audio::cli::real_in(1, 604800));
   app.add_option("-j,--jobs", jobs, "--plan: threads for scoring pairs (0 = all cores)")
       ->check(CLI::Range(0, 1024));
 

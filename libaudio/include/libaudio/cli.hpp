@@ -41,6 +41,7 @@ class Tool {
 
  private:
   std::string misread_argument(int argc, char** argv) const;
+  int stdout_status() const;
   std::string name_;
   CLI::App app_;
   bool quiet_ = false;

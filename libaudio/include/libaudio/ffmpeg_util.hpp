@@ -52,6 +52,10 @@ using SwrPtr = std::unique_ptr<SwrContext, SwrFree>;
 
 std::string error_text(int averror);
 
+// Whether the first bytes of an input look like any format FFmpeg reads (its probe, as it
+// runs on a pipe). Lets a spool refuse an endless stream of noise after its first megabyte.
+bool looks_like_media(const char* data, std::size_t size);
+
 // The message for media that cannot be read from a pipe ("-"): an MP4 or MOV whose index is
 // at its end needs seeking. `averror` is what FFmpeg said.
 std::string pipe_error_text(int averror);
