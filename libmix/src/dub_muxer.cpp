@@ -585,8 +585,7 @@ Json mux_dub(const DubMuxOptions& o) {
   // (and hashed on another thread, which would block on a second open of a FIFO).
   for (const std::string* in : {&o.video, &o.audio}) {
     if (audio::check_input(*in) != audio::InputKind::regular) {
-      throw Error(Exit::usage, *in,
-                  "must be a regular file (it is read more than once), not a pipe");
+      throw Error(Exit::no_input, *in, "is a pipe; give a regular file (it is read twice)");
     }
   }
   const bool subtitles_hashable =
