@@ -3,8 +3,12 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 PREFIX  ?= /usr/local
 CMAKE_FLAGS ?=
+# Fuzzing: the libFuzzer targets of tests/fuzz, built with clang in their own directory;
+# FUZZ_SECONDS is each target's run time.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test unit cli demo golden golden-update bench eval install clean format asan
+.PHONY: all deps configure build test unit cli demo golden golden-update bench eval install clean format asan fuzz-build fuzz fuzz-ci
 
 all: build
 
@@ -22,7 +26,8 @@ check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Everything CI runs (.ci/run): the suite, then the suite again under AddressSanitizer and
-# UndefinedBehaviorSanitizer (in build-asan).
+# UndefinedBehaviorSanitizer (in build-asan). (make fuzz-ci, the brief fuzzing run, is not
+# part of it yet: its clang build adds about ten minutes.)
 test: check asan
 
 unit: build
@@ -63,8 +68,24 @@ install: build
 asan:
 	@$(MAKE) --no-print-directory check BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDJB_SANITIZE=ON"
 
+# The libraries and the fuzz targets, with clang, libFuzzer, ASan and UBSan (tests/fuzz).
+fuzz-build: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDJB_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Every fuzz target for FUZZ_SECONDS from its seed corpus; crash reproducers land in
+# $(FUZZ_BUILD)/artifacts/TARGET/, and any crash fails the run at the end.
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz $(FUZZ_BUILD)
+
+# The brief run CI makes: a fixed seed, so CI replays (a prefix of) the inputs a developer's
+# run of the same commit went through, and never fails on a new random find; a generous
+# per-input timeout for a loaded machine.
+fuzz-ci: fuzz-build
+	@FUZZ_SECONDS=10 FUZZ_SEED=1 FUZZ_TIMEOUT=30 scripts/run-fuzz $(FUZZ_BUILD)
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan $(FUZZ_BUILD)
