@@ -80,7 +80,6 @@ struct Decoder::Impl {
   std::int64_t in_frames = 0;
   std::int64_t out_frames = 0;
   int good_packets = 0, bad_packets = 0;
-  bool last_packet_cut = false;  // the demuxer read less than the packet it promised
 
   ~Impl() { av_channel_layout_uninit(&swr_layout); }
 
@@ -181,11 +180,6 @@ struct Decoder::Impl {
       }
     }
     if (good_packets == 0 && bad_packets > 0) throw Error(Exit::data, path, "no decodable audio");
-    // A WAV on a pipe has no length FFmpeg can give; its demuxer marks the last packet when
-    // the data ends before the header's size.
-    if (last_packet_cut && info.container == "wav") {
-      throw Error(Exit::data, path, "truncated: the WAV data ends inside its last block");
-    }
   }
 
   void note_bad_packet() {
@@ -243,7 +237,6 @@ struct Decoder::Impl {
         av_packet_unref(packet.get());
         continue;
       }
-      last_packet_cut = packet->flags & AV_PKT_FLAG_CORRUPT;
       rc = avcodec_send_packet(codec.get(), packet.get());
       av_packet_unref(packet.get());
       if (rc == 0) {

@@ -1,5 +1,6 @@
 #include "libaudio/ffmpeg_util.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,29 +52,52 @@ std::string pipe_error_text(int averror) {
          error_text(averror) + ")";
 }
 
+void FormatCloser::operator()(AVFormatContext* p) const {
+  const auto fd = static_cast<int>(reinterpret_cast<std::intptr_t>(p->opaque)) - 1;
+  avformat_close_input(&p);
+  if (fd >= 0) ::close(fd);
+}
+
 FormatPtr open_input(const std::string& path) {
   init_logging();
   // Directories, devices and terminals are refused here, before FFmpeg could read forever.
-  if (check_input(path) == InputKind::regular && path != "-") {
+  const InputKind kind = check_input(path);
+  if (kind == InputKind::regular && path != "-") {
     struct stat st {};
     if (stat(path.c_str(), &st) == 0 && st.st_size == 0) {
       throw Error(Exit::data, path, "empty file");
     }
   }
-  // "file:" keeps a path with a colon in it from being taken for a protocol.
-  const std::string url = path == "-" ? "pipe:0" : "file:" + path;
-  AVFormatContext* raw = nullptr;
+  // "file:" keeps a path with a colon in it from being taken for a protocol. A FIFO is read
+  // through the pipe protocol, so its format is told by content alone: by its name, endless
+  // zeros in a FIFO called x.mp4 were taken for an MP4 whose header never ends.
+  int fifo = -1;
+  if (kind == InputKind::stream && path != "-") {
+    fifo = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fifo < 0) throw Error(Exit::no_input, path, "cannot open: " + errno_text(errno));
+  }
+  const std::string url = path == "-" ? "pipe:0"
+                          : fifo >= 0 ? "pipe:" + std::to_string(fifo)
+                                      : "file:" + path;
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) {
+    if (fifo >= 0) ::close(fifo);
+    throw Error(Exit::software, path, "out of memory");
+  }
+  raw->opaque = reinterpret_cast<void*>(static_cast<std::intptr_t>(fifo + 1));
   int rc = avformat_open_input(&raw, url.c_str(), nullptr, nullptr);
+  if (rc < 0 && fifo >= 0) ::close(fifo);  // FFmpeg freed the context on failure
   if (rc < 0) {
     if (rc == AVERROR(ENOENT)) throw Error(Exit::no_input, path, "no such file");
     if (rc == AVERROR(EACCES)) throw Error(Exit::no_input, path, "permission denied");
-    if (path == "-" && rc == AVERROR_EOF) throw Error(Exit::data, path, "empty input");
-    if (path == "-") throw Error(Exit::data, path, pipe_error_text(rc));
+    if (kind == InputKind::stream && rc == AVERROR_EOF)
+      throw Error(Exit::data, path, "empty input");
+    if (kind == InputKind::stream) throw Error(Exit::data, path, pipe_error_text(rc));
     throw Error(Exit::data, path, "not a media file (" + error_text(rc) + ")");
   }
   FormatPtr fmt(raw);
   rc = avformat_find_stream_info(fmt.get(), nullptr);
-  if (rc < 0 && path == "-") throw Error(Exit::data, path, pipe_error_text(rc));
+  if (rc < 0 && kind == InputKind::stream) throw Error(Exit::data, path, pipe_error_text(rc));
   if (rc < 0) throw Error(Exit::data, path, "cannot read stream info (" + error_text(rc) + ")");
   return fmt;
 }

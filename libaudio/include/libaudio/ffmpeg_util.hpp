@@ -2,6 +2,7 @@
 // error text, opening an input with our error mapping. Including it brings in the libav* headers.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,8 +18,10 @@ extern "C" {
 
 namespace audio::ff {
 
+// Closes an input, and the FIFO descriptor open_input gave FFmpeg's pipe protocol (kept in
+// `opaque` as fd + 1), which that protocol never closes itself.
 struct FormatCloser {
-  void operator()(AVFormatContext* p) const { avformat_close_input(&p); }
+  void operator()(AVFormatContext* p) const;
 };
 struct CodecFree {
   void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
