@@ -49,6 +49,18 @@ run timeout 60 bash -c "head -c 300000000 /dev/zero | '$BIN/djb-transition' -"
 expect_rc 65
 expect_err_has "larger than"
 
+case_ "2. an endless FIFO named like an MP4 is told by its content, not its name"
+mkfifo zeros.mp4
+for cmd in "$BIN/dub-mux extract zeros.mp4 -o z.wav" "$BIN/wf-peaks zeros.mp4 -o z.json"; do
+  cat /dev/zero >zeros.mp4 2>/dev/null &
+  writer=$!
+  run timeout 20 $cmd
+  kill "$writer" 2>/dev/null
+  wait "$writer" 2>/dev/null
+  expect_rc 65
+done
+expect_no_file z.wav
+
 case_ "3. dub-mux: the report and sidecars may be neither inputs nor each other"
 ff -f lavfi -i testsrc2=size=160x120:rate=25 -t 2 -c:v libx264 -preset ultrafast v.mp4
 printf '1\n00:00:00,500 --> 00:00:01,500\nHello\n' >s.srt
