@@ -26,9 +26,8 @@ check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Everything CI runs (.ci/run): the suite, then the suite again under AddressSanitizer and
-# UndefinedBehaviorSanitizer (in build-asan). (make fuzz-ci, the brief fuzzing run, is not
-# part of it yet: its clang build adds about ten minutes.)
-test: check asan
+# UndefinedBehaviorSanitizer (in build-asan), then every fuzz target briefly (build-fuzz).
+test: check asan fuzz-ci
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
