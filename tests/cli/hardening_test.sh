@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regression tests for the hardening defects: one case (or a few) per defect, in the order
-# they were reported. Each fails on the code before its fix. The table-driven sweep over every
+# they were reported, each reproducing the report as written. The table-driven sweep over every
 # program and option is hostile_test.sh; this file pins the exact reproductions.
 . "$(dirname "$0")/lib.sh"
 SRC="${DJB_SOURCE:?DJB_SOURCE must name the source tree}"
