@@ -287,10 +287,7 @@ void ensure_distinct_files(const std::vector<NamedFile>& inputs,
 
 void ensure_not_same_file(const std::string& input, const std::string& output) {
   if (input == "-" || output == "-") return;
-  struct stat a {
-  }, b{};
-  if (stat(input.c_str(), &a) == 0 && stat(output.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
-      a.st_ino == b.st_ino) {
+  if (same_inode(input, output)) {
     throw Error(Exit::usage, output, "output would overwrite the input " + input);
   }
 }

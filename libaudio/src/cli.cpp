@@ -8,6 +8,7 @@
 #include <iostream>
 #include <limits>
 #include <regex>
+#include <utility>
 
 #include "libaudio/version.hpp"
 
@@ -162,6 +163,19 @@ std::optional<double> parse_real(std::string_view text) {
 
 namespace {
 
+// The number of "X", "XdB" or "X dB" (any case of dB), and whether the unit was there.
+std::pair<std::string_view, bool> without_db(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  if (text.size() >= 2) {
+    const std::string_view unit = text.substr(text.size() - 2);
+    if (unit == "dB" || unit == "db" || unit == "DB")
+      return {text.substr(0, text.size() - 2), true};
+  }
+  return {text, false};
+}
+
 std::string range_text(double min, double max) {
   const auto show = [](double v) {
     char b[32];
@@ -185,15 +199,7 @@ CLI::Validator real_in(double min, double max) {
 }
 
 double parse_db(const std::string& text, const std::string& option, double min, double max) {
-  std::string_view number = text;
-  while (!number.empty() && std::isspace(static_cast<unsigned char>(number.back()))) {
-    number.remove_suffix(1);
-  }
-  if (number.size() >= 2) {
-    const std::string_view unit = number.substr(number.size() - 2);
-    if (unit == "dB" || unit == "db" || unit == "DB") number.remove_suffix(2);
-  }
-  const auto v = parse_real(number);
+  const auto v = parse_real(without_db(text).first);
   if (!v || *v < min || *v > max) {
     throw Error(Exit::usage, option, "'" + text + "' is not " + range_text(min, max) + " dB");
   }
@@ -233,16 +239,7 @@ long long parse_size(const std::string& text, const std::string& option) {
 }
 
 double parse_gain(const std::string& text, const std::string& option) {
-  std::string_view number = text;
-  while (!number.empty() && std::isspace(static_cast<unsigned char>(number.back()))) {
-    number.remove_suffix(1);
-  }
-  bool db = false;
-  if (number.size() >= 2) {
-    const std::string_view unit = number.substr(number.size() - 2);
-    db = unit == "dB" || unit == "db" || unit == "DB";
-    if (db) number.remove_suffix(2);
-  }
+  const auto [number, db] = without_db(text);
   const auto v = parse_real(number);
   if (!v) throw Error(Exit::usage, option, "'" + text + "' is not a gain (e.g. -3dB or 0.5)");
   if (db) {

@@ -611,17 +611,14 @@ Json mux_dub(const DubMuxOptions& o) {
   if (to_stdout && o.report == "-") {
     throw Error(Exit::usage, "--report", "stdout carries the MP4: name a file for the report");
   }
-  audio::ensure_distinct_files(
-      {{"--video", o.video}, {"--audio", o.audio}, {"--subs", o.subtitles}},
-      {{"-o", o.output},
-       {"--srt", o.srt_sidecar},
-       {"--vtt", o.vtt_sidecar},
-       {"--report", o.report}});
+  const std::vector<audio::NamedFile> inputs{
+      {"--video", o.video}, {"--audio", o.audio}, {"--subs", o.subtitles}};
+  audio::ensure_distinct_files(inputs, {{"-o", o.output},
+                                        {"--srt", o.srt_sidecar},
+                                        {"--vtt", o.vtt_sidecar},
+                                        {"--report", o.report}});
   audio::OutputGroup group;  // the MP4, the sidecars and the report: all or none
-  for (const auto& [label, path] : std::vector<std::pair<const char*, std::string>>{
-           {"--video", o.video}, {"--audio", o.audio}, {"--subs", o.subtitles}}) {
-    group.protect(path, label);
-  }
+  for (const auto& [label, path] : inputs) group.protect(path, label);
 
   // Inputs are hashed on another thread while the work goes on.
   std::future<std::vector<std::string>> hashes;

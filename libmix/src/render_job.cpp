@@ -93,13 +93,12 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   const Json doc = audio::read_json_file(job.plan_path);
   MixPlan plan = parse_plan(doc, job.plan_path);
   check_plan_inputs(plan, job.verify_sha256);
-  audio::OutputGroup group;  // the mix, its LRC, CUE and bundle: all or none
-  group.protect(job.plan_path, "the plan");
-  for (const PlanTrack& t : plan.tracks) group.protect(t.resolved, "a track of the plan");
-  const Timeline tl = layout_plan(plan, job.render.sample_rate);
-
   std::vector<audio::NamedFile> inputs{{"the plan", job.plan_path}};
   for (const PlanTrack& t : plan.tracks) inputs.push_back({"a track of the plan", t.resolved});
+  audio::OutputGroup group;  // the mix, its LRC, CUE and bundle: all or none
+  for (const auto& [label, path] : inputs) group.protect(path, label);
+  const Timeline tl = layout_plan(plan, job.render.sample_rate);
+
   audio::ensure_distinct_files(inputs, {{"-o", names.audio},
                                         {"the LRC", names.lrc},
                                         {"the CUE", names.cue},
