@@ -180,6 +180,8 @@ struct Decoder::Impl {
       }
     }
     if (good_packets == 0 && bad_packets > 0) throw Error(Exit::data, path, "no decodable audio");
+    // A WAV on a pipe has no length FFmpeg knows, so only the bytes it held can tell.
+    if (const auto cut = pipe_shortfall(fmt.get())) throw Error(Exit::data, path, *cut);
   }
 
   void note_bad_packet() {

@@ -239,4 +239,23 @@ run_stdin moov-end.mp4 "$BIN/wf-peaks" - -o p.json
 expect_rc 65
 expect_err_has "index at the end"
 
+case_ "hostile sweep: a WAV cut short is refused from a pipe and a FIFO, as from a file"
+head -c 100000 a.wav >cut.wav
+run_stdin cut.wav "$BIN/wf-peaks" - -o p.json
+expect_rc 65
+expect_err_has "truncated"
+expect_no_file p.json
+run timeout 20 bash -c "cat cut.wav | '$BIN/dub-mux' extract - -o x.wav"
+expect_rc 65
+expect_no_file x.wav
+mkfifo cut-fifo.wav
+cat cut.wav >cut-fifo.wav &
+writer=$!
+run timeout 20 "$BIN/wf-peaks" cut-fifo.wav -o p.json
+wait "$writer" 2>/dev/null
+expect_rc 65
+expect_err_has "truncated"
+run_stdin a.wav "$BIN/wf-peaks" - -o whole.json
+expect_rc 0
+
 finish

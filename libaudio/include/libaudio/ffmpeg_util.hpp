@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 extern "C" {
@@ -18,8 +19,8 @@ extern "C" {
 
 namespace audio::ff {
 
-// Closes an input, and the FIFO descriptor open_input gave FFmpeg's pipe protocol (kept in
-// `opaque` as fd + 1), which that protocol never closes itself.
+// Closes an input, and for a pipe or FIFO the reader open_input gave it (kept in `opaque`,
+// with AVFMT_FLAG_CUSTOM_IO set), which FFmpeg never frees itself.
 struct FormatCloser {
   void operator()(AVFormatContext* p) const;
 };
@@ -69,6 +70,11 @@ void init_logging();
 // Checks the path (exists, readable, not a directory, not empty), opens it with FFmpeg and
 // reads the stream info. "-" is stdin. Throws audio::Error.
 FormatPtr open_input(const std::string& path);
+
+// For an input read from a pipe or FIFO to its end: the reason it is cut short, if a header
+// promised more than the stream held (a WAV's data chunk), else nullopt. Files are checked
+// when opened (wav_is_truncated); a pipe can only be checked once it has been read.
+std::optional<std::string> pipe_shortfall(const AVFormatContext* fmt);
 
 // Picks the audio stream (`wanted` = -1: FFmpeg's best) and describes it. Throws Error(data)
 // when there is none, Error(usage) when `wanted` is not an audio stream.
