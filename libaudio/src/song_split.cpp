@@ -82,8 +82,9 @@ SongSplit split_songs(const OnsetFeatures& on, const TimbreFeatures& tb,
     std::string kind;
     if (db < o.silence_db) {
       kind = "silence";
-    } else if (flat < o.noise_flatness &&
-               (pulse >= o.pulse_threshold || (tonal > 0.9 && flat < 0.1))) {
+    } else if ((flat < o.noise_flatness &&
+                (pulse >= o.pulse_threshold || (tonal > 0.9 && flat < 0.2))) ||
+               (pulse >= o.drum_pulse && flat < o.drum_flatness)) {
       kind = "music";
     } else {
       kind = flat >= o.noise_flatness ? "applause" : "talk";

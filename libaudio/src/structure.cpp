@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 namespace audio {
@@ -148,7 +150,8 @@ std::vector<double> checkerboard_novelty(const std::vector<float>& ssm, std::siz
 }
 
 void label_sections(std::vector<StructureSection>& secs, const std::vector<float>& ssm,
-                    const std::vector<double>& beat_times, const StructureOptions& options) {
+                    const std::vector<double>& beat_times, const StructureOptions& options,
+                    const std::vector<float>& arrangement) {
   const std::size_t m = secs.size(), n = beat_times.size();
   if (m == 0) return;
   std::vector<std::size_t> b0(m), b1(m);
@@ -159,10 +162,14 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
     b1[k] = std::max(b1[k], b0[k]);
   }
   // Similarity of every pair, then groups (union-find over pairs that repeat each other).
-  std::vector<double> sim(m * m, 0.0);
+  std::vector<double> sim(m * m, 0.0), same_arrangement(m * m, 1.0);
   for (std::size_t a = 0; a < m; ++a)
-    for (std::size_t b = a + 1; b < m; ++b)
+    for (std::size_t b = a + 1; b < m; ++b) {
       sim[a * m + b] = sim[b * m + a] = diagonal_similarity(ssm, n, b0[a], b1[a], b0[b], b1[b], 1);
+      if (!arrangement.empty())
+        same_arrangement[a * m + b] = same_arrangement[b * m + a] =
+            diagonal_similarity(arrangement, n, b0[a], b1[a], b0[b], b1[b], 1);
+    }
   std::vector<std::size_t> parent(m);
   std::iota(parent.begin(), parent.end(), 0);
   auto find = [&](std::size_t x) {
@@ -172,6 +179,7 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
   for (std::size_t a = 0; a < m; ++a)
     for (std::size_t b = a + 1; b < m; ++b)
       if (sim[a * m + b] >= options.group_similarity &&
+          same_arrangement[a * m + b] >= options.group_arrangement &&
           std::fabs(secs[a].energy - secs[b].energy) <= options.group_energy)
         parent[find(b)] = find(a);
   // Group numbers in order of first appearance.
@@ -197,24 +205,48 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
       if (j != k) best = std::max(best, sim[k * m + j]);
     secs[k].repetition = best;
   }
-  // The chorus: the loud, repeated group.
+  // The chorus: the loud, repeated group. A repeated group well below the loudest section is
+  // no chorus (a quiet intro and outro often play the same), so salience gates repetition.
+  double loudest = 0;
+  for (const auto& s : secs) loudest = std::max(loudest, s.energy);
   int chorus = -1;
   double chorus_score = -1;
   for (int g = 0; g < groups; ++g) {
     const auto gi = static_cast<std::size_t>(g);
-    if (count[gi] < 2) continue;
+    if (count[gi] < 2 || energy[gi] < loudest - options.chorus_salience) continue;
     const double score = energy[gi] + 0.05 * (count[gi] - 2);
     if (score > chorus_score) {
       chorus_score = score;
       chorus = g;
     }
   }
-  if (chorus < 0 && m >= 3) {  // nothing repeats: the loudest inner section stands in
+  if (chorus < 0 && m >= 2) {
+    // Nothing loud repeats exactly: the loudest section past the first, and the sections
+    // nearly as similar to it and as loud, are the chorus.
     std::size_t best = 1;
-    for (std::size_t k = 1; k + 1 < m; ++k)
+    for (std::size_t k = 1; k < m; ++k)
       if (secs[k].energy > secs[best].energy) best = k;
     chorus = secs[best].group;
+    for (std::size_t k = 0; k < m; ++k)
+      if (k != best && secs[k].group != chorus &&
+          sim[k * m + best] >= options.group_similarity - 0.1 &&
+          std::fabs(secs[k].energy - secs[best].energy) <= options.group_energy &&
+          count[static_cast<std::size_t>(secs[k].group)] == 1)
+        secs[k].group = chorus;
+    count.assign(static_cast<std::size_t>(groups), 0);
+    energy.assign(static_cast<std::size_t>(groups), 0.0);
+    for (const auto& s : secs) {
+      ++count[static_cast<std::size_t>(s.group)];
+      energy[static_cast<std::size_t>(s.group)] += s.energy;
+    }
+    for (int g = 0; g < groups; ++g)
+      if (count[static_cast<std::size_t>(g)])
+        energy[static_cast<std::size_t>(g)] /= count[static_cast<std::size_t>(g)];
+    for (auto& s : secs) s.repeats = count[static_cast<std::size_t>(s.group)];
   }
+  std::size_t first_chorus = m;
+  for (std::size_t k = 0; k < m && first_chorus == m; ++k)
+    if (secs[k].group == chorus) first_chorus = k;
   const double chorus_energy = chorus >= 0 ? energy[static_cast<std::size_t>(chorus)] : 0;
   for (std::size_t k = 0; k < m; ++k) {
     StructureSection& s = secs[k];
@@ -228,6 +260,8 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
       s.label = "outro";
     } else if (chorus >= 0 && s.energy < 0.5 * chorus_energy) {
       s.label = "breakdown";
+    } else if (chorus >= 0 && k < first_chorus) {
+      s.label = "verse";  // what leads into the first chorus, if not the intro, is a verse
     } else {
       s.label = chorus >= 0 ? "bridge" : "verse";
     }
@@ -325,7 +359,8 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
   const std::vector<float> ssm = self_similarity(bf, 0.5);
   // The chords change inside a section (bar by bar), so harmony would blur the checkerboard:
   // it sees timbre (what plays, how loud); repetition (below and in the labels) sees both.
-  std::vector<double> cb = checkerboard_novelty(self_similarity(bf, 0.0), n, options.kernel_bars);
+  const std::vector<float> timbre_ssm = self_similarity(bf, 0.0);
+  std::vector<double> cb = checkerboard_novelty(timbre_ssm, n, options.kernel_bars);
   std::vector<double> rep = repetition_novelty(ssm, n, 1, 1);
   auto normalise = [&](std::vector<double>& v) {
     double top = 0;
@@ -372,11 +407,15 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
     s.novelty = st.bar_novelty[cuts[c]];
     st.sections.push_back(s);
   }
-  label_sections(st.sections, ssm, bf.times, options);
-  // A section followed by its own repeat is one section (a chord cycle played twice).
+  label_sections(st.sections, ssm, bf.times, options, timbre_ssm);
+  // A section followed by its own repeat is one section (a chord cycle played twice), but
+  // only when the arrangement goes on unchanged: a verse and a chorus over one chord loop
+  // repeat each other's harmony, and the change in what plays is what parts them.
   std::vector<StructureSection> merged;
   for (const StructureSection& s : st.sections) {
-    if (!merged.empty() && merged.back().group == s.group && merged.back().label == s.label) {
+    if (!merged.empty() && merged.back().group == s.group && merged.back().label == s.label &&
+        cb[static_cast<std::size_t>(s.first_bar)] < options.merge_arrangement &&
+        std::fabs(merged.back().energy - s.energy) < options.merge_energy) {
       StructureSection& m = merged.back();
       m.energy = (m.energy * m.bars + s.energy * s.bars) / (m.bars + s.bars);
       m.bars += s.bars;
@@ -387,7 +426,7 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
   }
   if (merged.size() != st.sections.size()) {
     st.sections = merged;
-    label_sections(st.sections, ssm, bf.times, options);
+    label_sections(st.sections, ssm, bf.times, options, timbre_ssm);
   }
   return st;
 }

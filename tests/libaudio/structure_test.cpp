@@ -95,6 +95,65 @@ TEST(Structure, LabelsTheLoudRepeatedGroupChorus) {
   EXPECT_EQ(secs[2].label, "chorus");
 }
 
+// Sections of 4 bars each, with a harmony id and an arrangement id per section: bars of two
+// sections are alike (1.0) in a matrix when their ids match, else 0.4.
+struct Blocks {
+  std::vector<float> harmony, arrangement;
+  std::vector<double> times;
+  std::vector<audio::StructureSection> secs;
+};
+Blocks make_blocks(const std::vector<int>& chords, const std::vector<int>& sound,
+                   const std::vector<double>& energy) {
+  Blocks b;
+  std::vector<int> hid, aid;
+  for (std::size_t k = 0; k < chords.size(); ++k)
+    for (int j = 0; j < 4; ++j) hid.push_back(chords[k] * 10 + j), aid.push_back(sound[k]);
+  const std::size_t n = hid.size();
+  b.harmony.assign(n * n, 0.4f);
+  b.arrangement.assign(n * n, 0.4f);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      if (hid[i] == hid[j] && aid[i] == aid[j])
+        b.harmony[i * n + j] = 1.0f;
+      else if (hid[i] == hid[j])
+        b.harmony[i * n + j] = 0.85f;  // same chords, other sound
+      if (aid[i] == aid[j]) b.arrangement[i * n + j] = 1.0f;
+    }
+  for (std::size_t i = 0; i < n; ++i) b.times.push_back(2.0 * double(i));
+  b.secs.resize(chords.size());
+  for (std::size_t k = 0; k < b.secs.size(); ++k) {
+    b.secs[k].start = 8.0 * double(k);
+    b.secs[k].end = 8.0 * double(k + 1);
+    b.secs[k].first_bar = int(4 * k);
+    b.secs[k].bars = 4;
+    b.secs[k].energy = energy[k];
+  }
+  return b;
+}
+
+TEST(Structure, VerseAndChorusOverOneChordLoopAreToldApartByTheirSound) {
+  // intro, verse, chorus, verse, chorus, outro: verse and chorus play the same loop (0).
+  Blocks b = make_blocks({5, 0, 0, 0, 0, 6}, {1, 2, 3, 2, 3, 4}, {0.3, 0.5, 0.58, 0.5, 0.58, 0.3});
+  audio::label_sections(b.secs, b.harmony, b.times, {}, b.arrangement);
+  const char* want[] = {"intro", "verse", "chorus", "verse", "chorus", "outro"};
+  for (std::size_t k = 0; k < b.secs.size(); ++k) EXPECT_EQ(b.secs[k].label, want[k]) << k;
+  EXPECT_NE(b.secs[1].group, b.secs[2].group);
+  // Without the arrangement, harmony and level alone cannot part them.
+  Blocks c = make_blocks({5, 0, 0, 0, 0, 6}, {1, 2, 3, 2, 3, 4}, {0.3, 0.5, 0.58, 0.5, 0.58, 0.3});
+  audio::label_sections(c.secs, c.harmony, c.times);
+  EXPECT_EQ(c.secs[1].group, c.secs[2].group);
+}
+
+TEST(Structure, AQuietRepeatIsNoChorusAndWhatLeadsToTheChorusIsAVerse) {
+  // A quiet intro and outro that sound alike, around an unrepeated verse and a loud chorus.
+  Blocks b = make_blocks({5, 1, 2, 5}, {1, 2, 3, 1}, {0.3, 0.5, 0.6, 0.32});
+  audio::label_sections(b.secs, b.harmony, b.times, {}, b.arrangement);
+  EXPECT_EQ(b.secs[2].label, "chorus");
+  EXPECT_EQ(b.secs[1].label, "verse");
+  EXPECT_NE(b.secs[0].label, "chorus");
+  EXPECT_NE(b.secs[3].label, "chorus");
+}
+
 TEST(Structure, FindsTheSectionsOfASynthesizedSong) {
   synth::TrackSpec spec;
   spec.song = true;

@@ -11,12 +11,12 @@
 //    broadband noise; music and speech have peaks);
 //  - tonality: how steady the chroma is from one half-second to the next (chords hold,
 //    speech glides).
-// A window is music when it is neither silent nor noise and has a pulse, or holds steady
-// harmony with a clearly peaked spectrum. Music runs closer than `bridge_seconds` are joined
-// (a drum-less bridge does not end a song); runs shorter than `min_song_seconds` are not
-// songs (when none is that long, all the music is one). What lies between songs is cut into
-// runs of one kind of window (silence, applause: flat noise, or talk), a run under 2 s
-// joining its neighbour.
+// A window is music when it is not silent and has a pulse without being noise, or a strong
+// pulse and no more than a drum kit's noise, or holds steady harmony with a clearly peaked
+// spectrum. Music runs closer than `bridge_seconds` are joined (a drum-less bridge does not
+// end a song); runs shorter than `min_song_seconds` are not songs (when none is that long,
+// all the music is one). What lies between songs is cut into runs of one kind of window
+// (silence, applause: flat noise, or talk), a run under 2 s joining its neighbour.
 #pragma once
 
 #include <string>
@@ -34,6 +34,10 @@ struct SongSplitOptions {
   double pulse_threshold = 0.3;
   double silence_db = -50;
   double noise_flatness = 0.3;  // power-weighted flatness from which a window is crowd noise
+  // ... unless a steady beat runs through it: cymbals, claps and hats make a drum kit as
+  // flat as a crowd, but a crowd's clapping has no steady period and is flatter still.
+  double drum_pulse = 0.5;
+  double drum_flatness = 0.55;
 };
 
 struct SongSpan {

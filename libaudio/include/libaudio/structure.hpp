@@ -21,13 +21,20 @@
 //    They lie on downbeats by construction.
 // 5. Labels: sections are grouped by their diagonal similarity (bar k of one against bar k
 //    of the other, best over shifts of up to one bar): a group is sections whose similarity
-//    reaches `group_similarity` and whose energies are within `group_energy` (an intro that
-//    plays the verse's chords without drums is not a verse). The chorus is the repeated group with
-//    the highest loudness (mean energy, plus a little for each extra repeat); other repeated groups
-//    are verses; unrepeated sections are the intro (first), the outro (last), a breakdown (much
-//    quieter than the chorus, no drums) or a bridge. The loudest chorus, when clearly (> 0.08
-//    energy) louder than the other choruses, is the climax. A section followed by its own
-//    repeat becomes one section (a chord cycle played twice).
+//    reaches `group_similarity`, whose timbre-only similarity reaches `group_arrangement`
+//    (a verse and a chorus over one chord loop repeat each other's harmony, not what plays)
+//    and whose energies are within `group_energy` (an intro that plays the verse's chords
+//    without drums is not a verse). The chorus is the repeated group with the highest
+//    loudness (mean energy, plus a little for each extra repeat) among those within
+//    `chorus_salience` of the loudest section: a quiet intro and outro that repeat each other
+//    are no chorus. When no loud group repeats, the loudest section past the first and the
+//    sections nearly as similar and as loud are. Other repeated groups are verses; an
+//    unrepeated section is the intro (first), the outro (last), a breakdown (much quieter
+//    than the chorus), a verse (before the first chorus) or a bridge. The loudest chorus,
+//    when clearly (> 0.08 energy) louder than the other choruses, is the climax. A section
+//    followed by its own repeat becomes one section (a chord cycle played twice) when the
+//    timbre novelty at their boundary is under `merge_arrangement` and their energies are
+//    within `merge_energy`: over one chord loop, a change in what plays is the boundary.
 #pragma once
 
 #include <string>
@@ -42,11 +49,17 @@
 namespace audio {
 
 struct StructureOptions {
-  int kernel_bars = 4;            // checkerboard half-width
-  double threshold = 0.3;         // of the highest bar-line novelty
-  int min_section_bars = 4;       // shortest section
-  double group_similarity = 0.8;  // diagonal similarity that makes two sections repeats
-  double group_energy = 0.15;     // ... when their mean energies are this close
+  int kernel_bars = 4;             // checkerboard half-width
+  double threshold = 0.3;          // of the highest bar-line novelty
+  int min_section_bars = 4;        // shortest section
+  double group_similarity = 0.8;   // diagonal similarity that makes two sections repeats
+  double group_energy = 0.15;      // ... when their mean energies are this close
+  double group_arrangement = 0.8;  // ... and their timbre-only similarity reaches this
+  double chorus_salience = 0.12;   // a chorus group is at most this far below the loudest section
+  // Neighbours that repeat each other merge when the arrangement novelty at their boundary
+  // (0..1 of the song's highest) and their difference in energy stay under these.
+  double merge_arrangement = 0.5;
+  double merge_energy = 0.05;
 };
 
 struct StructureSection {
@@ -88,8 +101,10 @@ std::vector<double> repetition_novelty(const std::vector<float>& ssm, std::size_
 
 // Groups and labels sections given their boundaries: used by analyze_structure, and by
 // tests with known boundaries. `sections` need start/end/first_bar/bars/energy filled in.
+// `arrangement`, when given, is a timbre-only similarity (n x n) that repeats must also meet.
 void label_sections(std::vector<StructureSection>& sections, const std::vector<float>& ssm,
-                    const std::vector<double>& beat_times, const StructureOptions& options = {});
+                    const std::vector<double>& beat_times, const StructureOptions& options = {},
+                    const std::vector<float>& arrangement = {});
 
 Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& timbre,
                             const Rhythm& rhythm, const EnergyCurve& energy,

@@ -1,0 +1,243 @@
+// eval-structure-real: song structure and chorus clips on rendered real-instrument songs.
+// Usage: eval-structure-real [--verbose] [--half tuning|held-out|all] DIR...
+// Each DIR holds NAME.wav + NAME.truth.json ("eval.truth/1" with "sections" [{label, start,
+// end, bars}] and "half"; "verse_loop" present when the verse plays other chords than the
+// chorus). Files whose truth has no chorus are skipped. Each song runs through the same steps
+// as clip-highlights on an audio file (analyze_music, then pick_clips for one 15 s clip).
+//
+// Metrics, per half and pooled, and split by whether verse and chorus share their chords:
+//  - boundaries: true section starts after the first, F-measure at +-3 s (pooled counts, each
+//    true boundary matched once), as eval-structure;
+//  - verse/chorus labels: of the bars inside true verse and chorus sections, the share whose
+//    middle lies in an estimated section of the same kind (chorus or climax for a chorus,
+//    verse for a verse);
+//  - chorus clips: the 15 s clip lies inside one true chorus passage (a chorus, or choruses
+//    back to back), with 0.25 s slack at each end (under a beat at these tempos); songs
+//    with no passage of 15 s (8 fast bars) are not scored on this.
+// Exit status: 0 when scoring ran, 64 bad use, 65 bad truth, 66 a missing input.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "libaudio/error.hpp"
+#include "libaudio/json_out.hpp"
+#include "libaudio/song_analysis.hpp"
+#include "libmix/clip_picker.hpp"
+#include "metrics.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Tally {
+  int songs = 0, true_b = 0, est_b = 0, hit3 = 0;
+  int bars = 0, bars_right = 0, clips = 0, in_chorus = 0;
+  void add(const Tally& t) {
+    songs += t.songs, true_b += t.true_b, est_b += t.est_b, hit3 += t.hit3;
+    bars += t.bars, bars_right += t.bars_right, clips += t.clips, in_chorus += t.in_chorus;
+  }
+  double f3() const {
+    const double p = est_b ? double(hit3) / est_b : 0, r = true_b ? double(hit3) / true_b : 0;
+    return p + r > 0 ? 2 * p * r / (p + r) : 0;
+  }
+};
+
+bool is_chorus(const std::string& label) {
+  return label == "chorus" || label == "climax";
+}
+
+const audio::StructureSection* section_at(const audio::SongAnalysis& song, double t) {
+  for (const auto& s : song.structure.sections)
+    if (s.start <= t && t < s.end) return &s;
+  return nullptr;
+}
+
+Tally score(const audio::Json& truth, const audio::MusicAnalysis& music, bool verbose) {
+  Tally t;
+  t.songs = 1;
+  const auto& sections = truth.at("sections");
+  const audio::SongAnalysis* song = music.songs.empty() ? nullptr : &music.songs.front();
+  std::vector<double> ref, est;
+  for (std::size_t k = 1; k < sections.size(); ++k)
+    ref.push_back(sections[k].at("start").get<double>());
+  for (const auto& s : music.songs)
+    for (std::size_t k = 0; k < s.structure.sections.size(); ++k)
+      if (k > 0 || &s != &music.songs.front()) est.push_back(s.structure.sections[k].start);
+  t.true_b = int(ref.size());
+  t.est_b = int(est.size());
+  t.hit3 = evalm::matches(ref, est, 3.0);
+  for (const auto& ts : sections) {
+    const std::string label = ts.at("label");
+    if (label != "verse" && !is_chorus(label)) continue;
+    const double a = ts.at("start"), b = ts.at("end");
+    const int bars = ts.at("bars");
+    for (int i = 0; i < bars; ++i) {
+      const double mid = a + (b - a) * (i + 0.5) / bars;
+      ++t.bars;
+      const audio::StructureSection* es = nullptr;
+      for (const auto& s : music.songs)
+        if (!es) es = section_at(s, mid);
+      if (es && (is_chorus(label) ? is_chorus(es->label) : es->label == "verse")) ++t.bars_right;
+    }
+  }
+  mix::ClipRequest req;
+  req.lengths = {15};
+  mix::ClipPlan plan = mix::pick_clips(music.songs, music.split, req);
+  // Chorus passages: a chorus played twice in a row is one passage a clip may span.
+  std::vector<std::pair<double, double>> passages;
+  for (const auto& ts : sections) {
+    if (ts.at("label") != "chorus") continue;
+    const double a = ts.at("start"), b = ts.at("end");
+    if (!passages.empty() && std::fabs(passages.back().second - a) < 0.01)
+      passages.back().second = b;
+    else
+      passages.emplace_back(a, b);
+  }
+  bool fits = false;
+  for (const auto& [a, b] : passages) fits = fits || b - a >= 15;
+  if (!fits) {
+    std::printf("  no chorus passage of 15 s: clip not scored");
+    plan.clips.clear();
+  }
+  for (const mix::Clip& c : plan.clips) {
+    ++t.clips;
+    bool inside = false;
+    for (const auto& [a, b] : passages)
+      inside = inside || (c.start >= a - 0.25 && c.end <= b + 0.25);
+    t.in_chorus += inside;
+    std::printf("  clip %.2f-%.2f (%s)%s", c.start, c.end, c.type.c_str(), inside ? "" : " OUT");
+  }
+  std::printf("  bounds %d/%d est %d  bars %d/%d  songs %zu\n", t.hit3, t.true_b, t.est_b,
+              t.bars_right, t.bars, music.songs.size());
+  if (verbose) {
+    std::printf("    truth:");
+    for (const auto& ts : sections)
+      std::printf(" %s %.1f-%.1f", ts.at("label").get<std::string>().c_str(),
+                  ts.at("start").get<double>(), ts.at("end").get<double>());
+    std::printf("\n");
+    if (std::getenv("EVAL_WINDOWS"))
+      for (std::size_t w = 0; w < music.split.windows.size(); w += 2)
+        std::printf("    %6.1f %-8s db %6.1f pulse %.2f flat %.2f tonal %.2f\n",
+                    w * music.split.window_hop, music.split.windows[w].c_str(),
+                    music.split.level_db[w], music.split.pulse[w], music.split.flatness[w],
+                    music.split.tonality[w]);
+    if (song && std::getenv("EVAL_NOVELTY")) {
+      std::printf("    novelty:");
+      for (std::size_t k = 0; k + 1 < song->structure.bar_starts.size(); ++k)
+        std::printf(" %.1f:%.2f", song->structure.bar_starts[k], song->structure.bar_novelty[k]);
+      std::printf("\n");
+    }
+    for (const auto& so : music.songs)
+      for (const auto& s : so.structure.sections)
+        std::printf("    %-9s %7.2f %7.2f g%d x%d rep %.3f e %.3f nov %.2f\n", s.label.c_str(),
+                    s.start, s.end, s.group, s.repeats, s.repetition, s.energy, s.novelty);
+  }
+  return t;
+}
+
+void print_row(const char* name, const Tally& t) {
+  if (t.songs == 0) return;
+  std::printf("%-28s %5d  %6.3f  %6.3f (%4d/%4d)  %6.3f (%2d/%2d)\n", name, t.songs, t.f3(),
+              t.bars ? double(t.bars_right) / t.bars : 0.0, t.bars_right, t.bars,
+              t.clips ? double(t.in_chorus) / t.clips : 0.0, t.in_chorus, t.clips);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool verbose = false;
+  std::string half = "all";
+  std::vector<std::string> dirs;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--verbose") == 0) {
+      verbose = true;
+    } else if (std::strcmp(argv[i], "--half") == 0 && i + 1 < argc) {
+      half = argv[++i];
+    } else if (argv[i][0] == '-') {
+      std::fprintf(stderr, "usage: eval-structure-real [--verbose] [--half H] DIR...\n");
+      return 64;
+    } else {
+      dirs.push_back(argv[i]);
+    }
+  }
+  if (dirs.empty() || (half != "all" && half != "tuning" && half != "held-out")) {
+    std::fprintf(stderr, "usage: eval-structure-real [--verbose] [--half H] DIR...\n");
+    return 64;
+  }
+  // Options to try without a rebuild: EVAL_OPTION_<name>=value for the structure options.
+  audio::SongAnalysisOptions options;
+  auto& so = options.structure;
+  const std::pair<const char*, double*> knobs[] = {
+      {"THRESHOLD", &so.threshold},
+      {"GROUP_SIMILARITY", &so.group_similarity},
+      {"GROUP_ENERGY", &so.group_energy},
+      {"GROUP_ARRANGEMENT", &so.group_arrangement},
+      {"CHORUS_SALIENCE", &so.chorus_salience},
+      {"MERGE_ARRANGEMENT", &so.merge_arrangement},
+      {"MERGE_ENERGY", &so.merge_energy},
+  };
+  for (const auto& [name, field] : knobs)
+    if (const char* v = std::getenv((std::string("EVAL_OPTION_") + name).c_str())) {
+      *field = std::atof(v);
+      std::printf("option %s = %g\n", name, *field);
+    }
+  // [half][shared]: half 0 tuning, 1 held-out; shared 0 distinct chords, 1 shared.
+  std::map<std::pair<std::string, bool>, Tally> cells;
+  try {
+    for (const auto& dir : dirs) {
+      if (!fs::is_directory(dir)) {
+        std::fprintf(stderr, "eval-structure-real: %s: no such directory\n", dir.c_str());
+        return 66;
+      }
+      std::vector<fs::path> truths;
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().string().ends_with(".truth.json")) truths.push_back(e.path());
+      std::sort(truths.begin(), truths.end());
+      for (const auto& tp : truths) {
+        const audio::Json truth = audio::read_json_file(tp.string());
+        if (!truth.contains("sections")) continue;
+        bool has_chorus = false;
+        for (const auto& s : truth["sections"]) has_chorus = has_chorus || s["label"] == "chorus";
+        const std::string h = truth.value("half", "tuning");
+        if (!has_chorus || (half != "all" && h != half)) continue;
+        std::string wav = tp.string();
+        wav.replace(wav.size() - std::strlen(".truth.json"), std::string::npos, ".wav");
+        const bool shared = !truth.contains("verse_loop");
+        std::printf("%-36s %-8s %5.1f %s", tp.filename().string().c_str(), h.c_str(),
+                    truth.value("bpm", 0.0), shared ? "shared " : "distinct");
+        std::fflush(stdout);
+        const audio::MusicAnalysis music = audio::analyze_music(wav, options);
+        cells[{h, shared}].add(score(truth, music, verbose));
+      }
+    }
+  } catch (const audio::Error& e) {
+    std::fprintf(stderr, "eval-structure-real: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "eval-structure-real: bad truth: %s\n", e.what());
+    return 65;
+  }
+  std::printf("\n%-28s %5s  %6s  %-19s  %s\n", "", "songs", "F@3s", "verse/chorus bars",
+              "15 s clip in chorus");
+  Tally all, shared_all;
+  for (const char* h : {"tuning", "held-out"}) {
+    Tally both;
+    for (bool shared : {true, false}) {
+      const Tally& t = cells[{h, shared}];
+      print_row((std::string(h) + (shared ? ", shared chords" : ", own chords")).c_str(), t);
+      both.add(t);
+      if (shared) shared_all.add(t);
+    }
+    print_row((std::string(h) + ", all").c_str(), both);
+    all.add(both);
+  }
+  print_row("both halves, shared chords", shared_all);
+  print_row("both halves, all", all);
+  return 0;
+}
