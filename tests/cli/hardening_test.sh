@@ -188,15 +188,38 @@ expect_err_has "integrated_lufs"
 expect_no_file loud.mp3
 
 case_ "12. a run killed mid-way leaves all of its outputs or none"
-mkdir k12
-"$BIN/djb-render" plan.json -o k12/mix.mp3 --bundle k12/b.zip >/dev/null 2>&1 &
-pid=$!
-sleep 1.5
-kill -TERM "$pid" 2>/dev/null
-wait "$pid"
-n=$(find k12 -type f | wc -l)
-check "all four or none (found $n)" '[ "$n" -eq 0 ] || [ "$n" -eq 4 ]'
+# The outputs of one run are renamed into place within microseconds, too fast to kill in
+# between by chance, so strace slows every rename down to 0.3 s. The run is killed
+# (SIGTERM) the moment its first finished output (not a hidden temporary) appears under
+# DIR; prints how many finished outputs are there afterwards.
+slow_renames_killed_at_first_output() {
+  local dir=$1 tracer child k
+  shift
+  strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 \
+    -e inject=rename,renameat,renameat2:delay_exit=300000 "$@" >/dev/null 2>&1 &
+  tracer=$!
+  for k in $(seq 1 3000); do
+    [ -n "$(find "$dir" -type f ! -name '.*' 2>/dev/null | head -1)" ] && break
+    kill -0 "$tracer" 2>/dev/null || break
+    sleep 0.01
+  done
+  child=$(pgrep -P "$tracer")
+  [ -n "$child" ] && kill -TERM "$child" 2>/dev/null
+  wait "$tracer" 2>/dev/null
+  find "$dir" -type f ! -name '.*' | wc -l
+}
+check "strace is installed (scripts/install-deps)" 'command -v strace >/dev/null'
+mkdir k12 c12
+n=$(slow_renames_killed_at_first_output k12 "$BIN/djb-render" plan.json -o k12/mix.mp3 \
+  --bundle k12/b.zip)
+check "djb-render: all four outputs or none (found $n)" '[ "$n" -eq 0 ] || [ "$n" -eq 4 ]'
 expect_no_temps k12
+n=$(slow_renames_killed_at_first_output c12 "$BIN/clip-highlights" t1.wav --outdir c12 \
+  --lengths 2,3,4 --per-length 2 --no-thumbnails)
+check "clip-highlights: no clip without its manifest (found $n)" \
+  '[ "$n" -eq 0 ] || [ -f c12/manifest.json ]'
+expect_no_temps c12
+expect_no_temps c12/clips
 
 case_ "13. a report that cannot be written leaves no output"
 run bash -c "'$BIN/wf-mixstems' -q a.wav b.wav -o m13.wav >/dev/full"
