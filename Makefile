@@ -54,11 +54,13 @@ EVAL_DIR ?= $(BUILD)/eval-corpus
 # to essentia.js, aubio and Mixxx's qm-dsp, all run on the same files, in one table
 # (scripts/eval-real: corpora in $(BUILD)/eval-real, made on first use; peers cached).
 # Then clip-highlights' song structure and chorus clips on synthesized songs and a concert
-# (eval-structure renders its own corpus in memory).
+# (eval-structure renders its own corpus in memory), and on songs played by sampled
+# instruments whose verse and chorus often share their chords (scripts/eval-structure-real).
 eval: build
 	-@DJB_BIN=$(BUILD)/bin scripts/eval-analyze $(EVAL_DIR)
 	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-real
-	@$(BUILD)/bin/eval-structure
+	-@$(BUILD)/bin/eval-structure
+	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-structure-real
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
