@@ -43,6 +43,41 @@ double diagonal_similarity(const std::vector<float>& ssm, std::size_t n, std::si
   return best;
 }
 
+// Per bar: its similarity to the same bar of the best-matching repeat of its section (the
+// alignment a bar either way that fits the two sections best), 0 when it has no repeat. A
+// fill, a pickup or a last bar that the repeats do not share scores low.
+std::vector<double> bar_repetition(const std::vector<StructureSection>& secs,
+                                   const std::vector<float>& ssm, std::size_t n) {
+  std::vector<double> out(n, 0.0);
+  for (std::size_t k = 0; k < secs.size(); ++k)
+    for (std::size_t j = 0; j < secs.size(); ++j) {
+      if (j == k || secs[j].group != secs[k].group) continue;
+      // A section longer than its repeat (a chorus played twice in a row) meets the repeat
+      // again from its start: bar i against bar i mod the repeat's length.
+      const int len = secs[k].bars, other = std::max(1, secs[j].bars);
+      auto at = [&](int i, int shift) -> double {
+        const long b = secs[k].first_bar + i, c = secs[j].first_bar + i % other + shift;
+        if (b < 0 || c < 0 || b >= long(n) || c >= long(n)) return -1;
+        return ssm[std::size_t(b) * n + std::size_t(c)];
+      };
+      int best_shift = 0;
+      double best = -1;
+      for (int shift = -1; shift <= 1; ++shift) {
+        double sum = 0;
+        int count = 0;
+        for (int i = 0; i < len; ++i)
+          if (const double v = at(i, shift); v >= 0) sum += v, ++count;
+        if (count > len / 2 && sum / count > best) best = sum / count, best_shift = shift;
+      }
+      for (int i = 0; i < len; ++i) {
+        const double v = at(i, best_shift);
+        const auto b = std::size_t(secs[k].first_bar + i);
+        if (v >= 0 && b < n) out[b] = std::max(out[b], v);
+      }
+    }
+  return out;
+}
+
 }  // namespace
 
 BeatFeatures beat_features(const OnsetFeatures& onsets, const TimbreFeatures& timbre,
@@ -230,6 +265,7 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
     for (std::size_t k = 0; k < m; ++k)
       if (k != best && secs[k].group != chorus &&
           sim[k * m + best] >= options.group_similarity - 0.1 &&
+          same_arrangement[k * m + best] >= options.group_arrangement - 0.1 &&
           std::fabs(secs[k].energy - secs[best].energy) <= options.group_energy &&
           count[static_cast<std::size_t>(secs[k].group)] == 1)
         secs[k].group = chorus;
@@ -428,6 +464,7 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
     st.sections = merged;
     label_sections(st.sections, ssm, bf.times, options, timbre_ssm);
   }
+  st.bar_repetition = bar_repetition(st.sections, ssm, n);
   return st;
 }
 

@@ -6,86 +6,27 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
+#include "clip_output.hpp"
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/ffmpeg_util.hpp"
 #include "libaudio/sound_writer.hpp"
+#include "smart_cut.hpp"
 
 namespace mix {
 namespace {
 
 using audio::Error;
 using audio::Exit;
+using detail::check;
+using detail::Output;
+using detail::retime;
+using detail::seconds_of;
+using detail::ts_of;
+using detail::video_stream;
 namespace ff = audio::ff;
-
-double seconds_of(int64_t ts, AVRational tb) {
-  return ts == AV_NOPTS_VALUE ? NAN : double(ts) * av_q2d(tb);
-}
-int64_t ts_of(double seconds, AVRational tb) {
-  return std::llround(seconds / av_q2d(tb));
-}
-
-void check(int rc, const std::string& subject, const std::string& what, Exit code = Exit::data) {
-  if (rc < 0) throw Error(code, subject, what + ": " + ff::error_text(rc));
-}
-
-int video_stream(AVFormatContext* in, const std::string& path) {
-  for (unsigned i = 0; i < in->nb_streams; ++i)
-    if (in->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC)
-      in->streams[i]->discard = AVDISCARD_ALL;
-  const int v = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  if (v < 0 || (in->streams[v]->disposition & AV_DISPOSITION_ATTACHED_PIC))
-    throw Error(Exit::data, path, "no video stream");
-  return v;
-}
-
-// An MP4 output on the temporary file of an AtomicFile.
-struct Output {
-  audio::AtomicFile file;
-  ff::OutputFormatPtr fmt;
-  explicit Output(const std::string& target) : file(target) {
-    file.close_fd();
-    AVFormatContext* raw = nullptr;
-    check(avformat_alloc_output_context2(&raw, nullptr, "mp4", file.temp_path().c_str()), target,
-          "cannot create MP4 output", Exit::software);
-    fmt.reset(raw);
-    // Every stream shifted alike so the first timestamp is 0 (B-frames start below it).
-    fmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_MAKE_ZERO;
-  }
-  AVStream* copy_stream(const AVStream* from) {
-    AVStream* s = avformat_new_stream(fmt.get(), nullptr);
-    if (!s) throw Error(Exit::software, file.target(), "cannot add a stream");
-    check(avcodec_parameters_copy(s->codecpar, from->codecpar), file.target(), "stream parameters",
-          Exit::software);
-    s->codecpar->codec_tag = 0;
-    s->time_base = from->time_base;
-    return s;
-  }
-  void open() {
-    check(avio_open(&fmt->pb, file.temp_path().c_str(), AVIO_FLAG_WRITE), file.target(),
-          "cannot open", Exit::cant_create);
-    check(avformat_write_header(fmt.get(), nullptr), file.target(), "cannot write MP4 header",
-          Exit::cant_create);
-  }
-  void write(AVPacket* p) {
-    check(av_interleaved_write_frame(fmt.get(), p), file.target(), "write failed", Exit::io);
-  }
-  void finish() {
-    check(av_write_trailer(fmt.get()), file.target(), "write failed", Exit::io);
-    fmt.reset();  // closes the AVIO
-    file.commit();
-  }
-};
-
-// Rewrites a packet's timestamps from the input stream (minus origin seconds) to the output's.
-void retime(AVPacket* p, AVRational in_tb, AVRational out_tb, double origin) {
-  const int64_t shift = ts_of(origin, in_tb);
-  if (p->pts != AV_NOPTS_VALUE) p->pts -= shift;
-  if (p->dts != AV_NOPTS_VALUE) p->dts -= shift;
-  av_packet_rescale_ts(p, in_tb, out_tb);
-  p->pos = -1;
-}
 
 CutResult copy_clip(const std::string& input, const CutRequest& req) {
   ff::FormatPtr in = ff::open_input(input);
@@ -101,7 +42,7 @@ CutResult copy_clip(const std::string& input, const CutRequest& req) {
   ff::PacketPtr pkt(av_packet_alloc());
   double origin = NAN;
   bool video_done = false, audio_done = a < 0;
-  CutResult r{req.output, req.start, req.end, false};
+  CutResult r{req.output, req.start, req.end, false, 0, ""};
   int rc;
   while (!(video_done && audio_done) && (rc = av_read_frame(in.get(), pkt.get())) >= 0) {
     AVStream* st = in->streams[pkt->stream_index];
@@ -162,13 +103,7 @@ CutResult encode_clip(const std::string& input, const CutRequest& req, const Cut
   const int v = video_stream(in.get(), input);
   const int a = av_find_best_stream(in.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
   AVStream* vin = in->streams[v];
-  const AVCodec* dcodec = avcodec_find_decoder(vin->codecpar->codec_id);
-  if (!dcodec) throw Error(Exit::data, input, "no decoder for the video codec");
-  ff::CodecPtr dec(avcodec_alloc_context3(dcodec));
-  check(avcodec_parameters_to_context(dec.get(), vin->codecpar), input, "video parameters");
-  dec->thread_count = 0;
-  dec->pkt_timebase = vin->time_base;
-  check(avcodec_open2(dec.get(), dcodec, nullptr), input, "cannot open the video decoder");
+  ff::CodecPtr dec = detail::open_video_decoder(vin, input);
 
   const AVCodec* ecodec = avcodec_find_encoder_by_name("libx264");
   if (!ecodec) throw Error(Exit::software, req.output, "libx264 encoder not available");
@@ -273,7 +208,7 @@ CutResult encode_clip(const std::string& input, const CutRequest& req, const Cut
   if (std::isnan(first)) throw Error(Exit::data, input, "no video frames in the clip's range");
   drain(nullptr);
   out.finish();
-  return {req.output, first, req.end, true};
+  return {req.output, first, req.end, true, int(next_pts), ""};
 }
 
 struct LameClose {
@@ -344,13 +279,44 @@ void check_aspect(const std::string& aspect) {
     throw Error(Exit::usage, "--aspect", "must be 9:16 or 1:1: " + aspect);
 }
 
+CutMode parse_cut_mode(const std::string& name) {
+  if (name == "copy") return CutMode::copy;
+  if (name == "smart") return CutMode::smart;
+  if (name == "exact") return CutMode::exact;
+  throw Error(Exit::usage, "--cut", "must be copy, smart or exact: " + name);
+}
+
+const char* cut_mode_name(CutMode mode) {
+  switch (mode) {
+    case CutMode::copy:
+      return "copy";
+    case CutMode::exact:
+      return "exact";
+    case CutMode::smart:
+      break;
+  }
+  return "smart";
+}
+
 std::vector<CutResult> cut_video(const std::string& input, const std::vector<CutRequest>& clips,
                                  const CutOptions& options) {
   check_aspect(options.aspect);
   std::vector<CutResult> out;
-  for (const CutRequest& c : clips)
-    out.push_back(options.exact || !options.aspect.empty() ? encode_clip(input, c, options)
-                                                           : copy_clip(input, c));
+  for (const CutRequest& c : clips) {
+    if (options.mode == CutMode::exact || !options.aspect.empty()) {
+      out.push_back(encode_clip(input, c, options));
+    } else if (options.mode == CutMode::copy) {
+      out.push_back(copy_clip(input, c));
+    } else {
+      std::string why_not;
+      std::optional<CutResult> r = detail::smart_cut(input, c, options, why_not);
+      if (!r) {
+        r = encode_clip(input, c, options);
+        r->note = "smart cut not possible (" + why_not + "): the whole clip re-encoded";
+      }
+      out.push_back(*r);
+    }
+  }
   return out;
 }
 
@@ -419,8 +385,8 @@ std::vector<CutResult> cut_audio(const std::string& input, const std::vector<Cut
   std::vector<CutResult> out;
   for (auto& s : sinks) {
     s->finish();
-    out.push_back(
-        {s->req.output, double(s->first) / rate, double(s->first + s->written) / rate, false});
+    out.push_back({s->req.output, double(s->first) / rate, double(s->first + s->written) / rate,
+                   false, 0, ""});
   }
   return out;
 }

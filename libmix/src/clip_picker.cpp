@@ -1,5 +1,7 @@
 #include "libmix/clip_picker.hpp"
 
+#include <optional>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -23,12 +25,16 @@ int section_at(const audio::Structure& st, double t) {
   return -1;
 }
 
-double bar_weight(const audio::Structure& st, int sec, const std::string& chorus_label) {
-  (void)chorus_label;
+// How much a bar is repeated material worth clipping: a chorus (or climax) bar counts how
+// closely its repeat matches it (the section's repetition off the bar grid), a bar of another
+// repeated section half of that, an unrepeated one nothing.
+double bar_weight(const audio::Structure& st, int sec, std::optional<std::size_t> bar) {
   if (sec < 0) return 0;
   const audio::StructureSection& s = st.sections[static_cast<std::size_t>(sec)];
-  if (s.label == "chorus" || s.label == "climax") return s.repetition;
-  if (s.repeats >= 2) return 0.5 * s.repetition;
+  const double match =
+      bar && *bar < st.bar_repetition.size() ? st.bar_repetition[*bar] : s.repetition;
+  if (s.label == "chorus" || s.label == "climax") return match;
+  if (s.repeats >= 2) return 0.5 * match;
   return 0;
 }
 
@@ -48,23 +54,23 @@ Clip score_clip(const std::vector<audio::SongAnalysis>& songs, const audio::Song
   std::vector<int> secs;
   double rep = 0, energy = 0;
   std::size_t count = 0;
-  auto visit = [&](double t0, double t1, double e) {
+  auto visit = [&](double t0, double t1, double e, std::optional<std::size_t> bar) {
     const int s = section_at(st, 0.5 * (t0 + t1));
     secs.push_back(s);
-    rep += bar_weight(st, s, "chorus");
+    rep += bar_weight(st, s, bar);
     energy += e;
     ++count;
   };
   if (b1 > b0) {
     for (std::size_t b = b0; b < b1; ++b)
-      visit(st.bar_starts[b], st.bar_starts[b + 1],
-            b < st.bar_energy.size() ? st.bar_energy[b] : 0);
+      visit(st.bar_starts[b], st.bar_starts[b + 1], b < st.bar_energy.size() ? st.bar_energy[b] : 0,
+            b);
   } else {
     for (double t = start; t < end; t += 1.0) {
       double e = 0;
       for (std::size_t b = 0; b + 1 < st.bar_starts.size(); ++b)
         if (st.bar_starts[b] <= t && t < st.bar_starts[b + 1]) e = st.bar_energy[b];
-      visit(t, std::min(end, t + 1.0), e);
+      visit(t, std::min(end, t + 1.0), e, std::nullopt);
     }
   }
   if (count == 0) return c;
@@ -81,18 +87,24 @@ Clip score_clip(const std::vector<audio::SongAnalysis>& songs, const audio::Song
     }
   }
   c.type = dominant >= 0 ? st.sections[static_cast<std::size_t>(dominant)].label : "music";
-  double on_boundary = 0;
+  // Where it starts: a section's first bar, a phrase line inside one (every 4 bars), near one.
+  double on_line = 0.25;
   const double bar = st.bar_starts.size() >= 2 ? (st.bar_starts.back() - st.bar_starts.front()) /
                                                      double(st.bar_starts.size() - 1)
                                                : 2.0;
   for (const audio::StructureSection& s : st.sections) {
-    const double d = std::fabs(s.start - start);
+    if (start < s.start - 1.05 * bar || start >= s.end) continue;
+    const double phrases = (start - s.start) / (4 * bar);
+    const double d = std::fabs(s.start - start),
+                 to_phrase = std::fabs(phrases - std::round(phrases)) * 4 * bar;
     if (d < 0.05 * bar)
-      on_boundary = std::max(on_boundary, 1.0);
-    else if (d < 1.05 * bar)
-      on_boundary = std::max(on_boundary, 0.5);
+      on_line = std::max(on_line, 1.0);
+    else if (start > s.start && to_phrase < 0.05 * bar)
+      on_line = std::max(on_line, 0.75);
+    else if (d < 1.05 * bar || to_phrase < 1.05 * bar)
+      on_line = std::max(on_line, 0.5);
   }
-  c.score.position = 0.5 * on_boundary + 0.5 * double(most) / double(count);
+  c.score.position = 0.5 * on_line + 0.5 * double(most) / double(count);
   // Penalties from the split's windows.
   std::size_t crowd = 0, talk = 0, windows = 0;
   for (auto w = static_cast<std::size_t>(std::max(0.0, start / split.window_hop));
@@ -108,6 +120,29 @@ Clip score_clip(const std::vector<audio::SongAnalysis>& songs, const audio::Song
   c.score.total = 0.45 * c.score.repetition + 0.3 * c.score.energy + 0.25 * c.score.position -
                   c.score.crowd - c.score.talk;
   return c;
+}
+
+// The score in words: what the clip holds, how it starts, and its margin over the runner-up.
+std::string explain(const Clip& c) {
+  char buf[400];
+  const ClipScore& s = c.score;
+  const char* start = s.position >= 0.95  ? "starts on a section's first bar"
+                      : s.position >= 0.8 ? "starts on a phrase line"
+                                          : "starts off the section and phrase lines";
+  int n = std::snprintf(buf, sizeof buf,
+                        "%s: repeated material %.2f, energy %.2f of the loudest bar, %s "
+                        "(position %.2f)",
+                        c.type.c_str(), s.repetition, s.energy, start, s.position);
+  if (s.crowd > 0 || s.talk > 0)
+    n += std::snprintf(buf + n, sizeof buf - std::size_t(n), ", minus %.2f crowd and %.2f talk",
+                       s.crowd, s.talk);
+  if (!c.runners_up.empty()) {
+    const ClipWindow& r = c.runners_up.front();
+    std::snprintf(buf + n, sizeof buf - std::size_t(n),
+                  "; total %.3f against %.3f for %.1f-%.1f s (%s)", s.total, r.score.total, r.start,
+                  r.end, r.type.c_str());
+  }
+  return buf;
 }
 
 std::string seconds_text(double s) {
@@ -165,6 +200,14 @@ ClipPlan pick_clips(const std::vector<audio::SongAnalysis>& songs, const audio::
       Clip clip = c.clip;
       clip.kind = "highlight";
       clip.length_asked = length;
+      // The runners-up: the best windows after it that start elsewhere, taken or not.
+      for (const Candidate& r : cands) {
+        if (clip.runners_up.size() >= 3) break;
+        if (r.clip.score.total > clip.score.total || std::fabs(r.clip.start - clip.start) < 1e-6)
+          continue;
+        clip.runners_up.push_back({r.clip.start, r.clip.end, r.clip.type, r.clip.score});
+      }
+      clip.why = explain(clip);
       taken.push_back(clip);
     }
     if (int(taken.size()) < request.per_length)
@@ -255,6 +298,19 @@ std::pair<double, double> parse_range(const std::string& text) {
     throw audio::Error(audio::Exit::usage, "--user",
                        "expected START-END in seconds or m:ss with END after START: " + text);
   }
+}
+
+audio::Json runners_up_json(const std::vector<ClipWindow>& windows) {
+  audio::Json a = audio::Json::array();
+  for (const ClipWindow& w : windows) {
+    audio::Json j;
+    j["start"] = audio::round_seconds(w.start);
+    j["end"] = audio::round_seconds(w.end);
+    j["type"] = w.type;
+    j["score"] = score_json(w.score);
+    a.push_back(j);
+  }
+  return a;
 }
 
 audio::Json score_json(const ClipScore& s) {

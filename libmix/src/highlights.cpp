@@ -248,7 +248,8 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
   for (double l : o.clips.lengths) lengths.push_back(l);
   m["options"] = {{"lengths", lengths},
                   {"per_length", o.clips.per_length},
-                  {"exact", o.cut.exact},
+                  {"exact", o.cut.mode == CutMode::exact},
+                  {"cut", cut_mode_name(o.cut.mode)},
                   {"aspect", o.cut.aspect.empty() ? Json(nullptr) : Json(o.cut.aspect)},
                   {"audio_format", o.audio_format}};
   Json clips = Json::array();
@@ -264,10 +265,16 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
     j["song"] = c.song;
     j["type"] = c.type;
     j["score"] = score_json(c.score);
+    if (c.kind == "highlight") {
+      j["why"] = c.why;
+      j["runners_up"] = runners_up_json(c.runners_up);
+    }
     j["file"] = rel(results[k].output);
     j["cut"] = {{"start", audio::round_seconds(results[k].start)},
                 {"end", audio::round_seconds(results[k].end)},
-                {"reencoded", results[k].reencoded}};
+                {"reencoded", results[k].reencoded},
+                {"reencoded_frames", results[k].reencoded_frames}};
+    if (!results[k].note.empty()) j["cut"]["note"] = results[k].note;
     j["thumbnails"] = shots.empty() ? Json::array() : thumb_json(3 * k);
     clips.push_back(j);
   }

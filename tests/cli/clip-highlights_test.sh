@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CLI tests for clip-highlights: the manifest against the synthesizer's truth, clips and
-# thumbnails on disk, paths relative to DIR, video modes (copy, --exact, --aspect), --user,
+# thumbnails on disk, paths relative to DIR, video modes (--cut smart, the default; --cut copy;
+# --exact, alias of --cut exact; --aspect), --user,
 # unmet lengths, determinism, bad input with one-line errors and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 P="$BIN/clip-highlights"
@@ -8,6 +9,8 @@ cd "$WORK" || exit 1
 
 ff() { ffmpeg -nostdin -v error -y "$@"; }
 dur() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
+vdur() { ffprobe -v error -select_streams v -show_entries stream=duration -of csv=p=0 "$1"; }
+vframes() { ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
 
 # A song at 120 BPM (2 s bars): intro 0-8, verse 8-24, chorus 24-40, verse 40-56,
 # chorus 56-72, outro 72-80.
@@ -16,6 +19,9 @@ dur() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
 ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=82 -i song.wav -c:v libx264 \
   -preset ultrafast -g 50 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest video.mp4
 ff -f lavfi -i testsrc2=size=160x120:rate=25:duration=5 -c:v libx264 -preset ultrafast noaudio.mp4
+# Keyframes every 1.48 s, off the bar lines, and B-frames: what a smart cut has to re-encode.
+ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=82 -i song.wav -c:v libx264 \
+  -preset veryfast -g 37 -sc_threshold 0 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest offgop.mp4
 "$SYNTH" tone --seconds 10 -o short.wav
 "$SYNTH" tone --seconds 30 --amp 0 -o silent.wav
 head -c 100000 song.wav >truncated.wav
@@ -74,12 +80,13 @@ check "user clip snapped to bars" 'near "$(jl "$OUT" d.clips[1].start)" 26 0.3 &
 check "user kind" '[ "$(jl "$OUT" d.clips[1].kind)" = user ]'
 check "mp3" '[ "$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 out4/clips/user.mp3)" = mp3 ]'
 
-case_ "video: stream copy, thumbnails"
-run "$P" video.mp4 --lengths 15,30 --outdir vid
+case_ "video: --cut copy, thumbnails"
+run "$P" video.mp4 --lengths 15,30 --cut copy --outdir vid
 expect_rc 0
 v="$OUT"
 check "video in media" '[ "$(jl "$v" d.media.video)" = true ]'
 expect_file vid/clips/clip-15s-1.mp4
+check "cut mode in the options" '[ "$(jl "$v" d.options.cut)" = copy ] && [ "$(jl "$v" d.options.exact)" = false ]'
 check "h264 + aac copied" '[ "$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 vid/clips/clip-15s-1.mp4 | tr "\n" " ")" = "h264 aac " ]'
 check "cut starts on a keyframe at or before the clip" '[ "$(jl "$v" "d.clips[0].cut.start <= d.clips[0].start && d.clips[0].start - d.clips[0].cut.start < 2.01")" = true ]'
 check "cut length" 'near "$(dur vid/clips/clip-15s-1.mp4)" "$(jl "$v" "d.clips[0].end - d.clips[0].cut.start")" 0.15'
@@ -91,6 +98,26 @@ check "thumbnail size" '[ "$(ffprobe -v error -show_entries stream=width,height 
 expect_no_temps vid/clips
 expect_no_temps vid/thumbs
 
+case_ "video: smart cut (the default), frame-accurate"
+run "$P" offgop.mp4 --lengths 15,30 --no-thumbnails --outdir smart
+expect_rc 0
+expect_err_empty
+s="$OUT"
+check "smart is the default" '[ "$(jl "$s" d.options.cut)" = smart ]'
+check "cut starts at the clip" 'near "$(jl "$s" d.clips[0].cut.start)" "$(jl "$s" d.clips[0].start)" 0.021'
+check "the frames before the next keyframe re-encoded" '[ "$(jl "$s" d.clips[0].cut.reencoded)" = true ]'
+check "video length within one frame" 'near "$(vdur smart/clips/clip-15s-1.mp4)" "$(jl "$s" d.clips[0].length)" 0.04'
+check "30 s clip too" 'near "$(vdur smart/clips/clip-30s-1.mp4)" "$(jl "$s" d.clips[1].length)" 0.04'
+check "frame count" 'near "$(vframes smart/clips/clip-15s-1.mp4)" "$(jl "$s" "d.clips[0].length * 25")" 1'
+check "decodes without errors" '[ -z "$(ffmpeg -nostdin -v error -i smart/clips/clip-15s-1.mp4 -f null - 2>&1)" ]'
+check "h264 + aac" '[ "$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 smart/clips/clip-15s-1.mp4 | tr "\n" " ")" = "h264 aac " ]'
+run "$P" offgop.mp4 --lengths 15 --cut smart --no-thumbnails --outdir smart2
+expect_rc 0
+check "--cut smart: same clip" 'cmp -s smart/clips/clip-15s-1.mp4 smart2/clips/clip-15s-1.mp4'
+expect_no_temps smart/clips
+run "$P" offgop.mp4 --lengths 15 --cut copy --no-thumbnails --outdir copy2
+check "--cut copy starts at the keyframe before" '[ "$(jl "$OUT" "d.clips[0].cut.start < d.clips[0].start - 0.02")" = true ]'
+
 case_ "video: --aspect 9:16 and --exact re-encode"
 run "$P" video.mp4 --lengths 15 --aspect 9:16 --no-thumbnails --outdir tall
 expect_rc 0
@@ -100,6 +127,7 @@ run "$P" video.mp4 --lengths 15 --exact --no-thumbnails --outdir exact
 expect_rc 0
 check "exact start" 'near "$(jl "$OUT" d.clips[0].cut.start)" "$(jl "$OUT" d.clips[0].start)" 0.041'
 check "exact length" 'near "$(dur exact/clips/clip-15s-1.mp4)" "$(jl "$OUT" d.clips[0].length)" 0.15'
+check "--exact is --cut exact" '[ "$(jl "$OUT" d.options.cut)" = exact ] && [ "$(jl "$OUT" d.options.exact)" = true ]'
 
 case_ "stdin"
 run_stdin song.wav "$P" - --lengths 15 --outdir stdin
@@ -130,6 +158,8 @@ bad "directory" 66 "is a directory" .
 bad "bad length" 64 "--lengths" song.wav --lengths 0
 bad "bad user range" 64 "--user" song.wav --user 50-40
 bad "bad aspect" 64 "--aspect" song.wav --aspect 4:3
+bad "bad cut mode" 64 "--cut" video.mp4 --cut bogus
+bad "--exact with --cut" 64 "--exact" video.mp4 --exact --cut copy
 if locked_copy song.wav locked.wav; then
   bad "unreadable" 66 "permission denied" locked.wav
 fi

@@ -6,6 +6,7 @@
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/cli.hpp"
 #include "libaudio/json_out.hpp"
+#include "libmix/clip_cutter.hpp"
 #include "libmix/highlights.hpp"
 
 int main(int argc, char** argv) {
@@ -14,9 +15,9 @@ int main(int argc, char** argv) {
                         "Song structure, highlight clips snapped to bars, thumbnails and a "
                         "manifest for a video or audio file");
   CLI::App& app = tool.app();
-  std::string input, lengths = "15,30,60", user;
+  std::string input, lengths = "15,30,60", user, cut = "smart";
   mix::HighlightOptions o;
-  bool no_split = false, no_thumbs = false;
+  bool no_split = false, no_thumbs = false, exact = false;
   app.add_option("input", input, "Video or audio file (- reads stdin)")->required();
   app.add_option("--outdir", o.outdir, "Directory for clips/, thumbs/ and manifest.json")
       ->required();
@@ -25,7 +26,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 50));
   app.add_option("--user", user,
                  "Also cut this range START-END (seconds or m:ss), snapped to bars");
-  app.add_flag("--exact", o.cut.exact, "Re-encode video (libx264) for frame-accurate cuts");
+  CLI::Option* cut_option = app.add_option(
+      "--cut", cut,
+      "Video cuts: smart (default: frame-accurate, re-encodes only up to the first "
+      "keyframe), copy (starts on the keyframe before) or exact (re-encodes it all)");
+  app.add_flag("--exact", exact, "Same as --cut exact")->excludes(cut_option);
   app.add_option("--aspect", o.cut.aspect, "Centre-crop video clips to 9:16 or 1:1 (re-encodes)");
   app.add_option("--crf", o.cut.crf, "libx264 quality when re-encoding (default 20)")
       ->check(CLI::Range(0, 51));
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
       ->check(audio::cli::real_in(1.0, 86400.0));
 
   return tool.run(argc, argv, [&]() -> Exit {
+    o.cut.mode = mix::parse_cut_mode(exact ? "exact" : cut);
     o.clips.lengths = mix::parse_lengths(lengths);
     if (!user.empty()) o.clips.user = mix::parse_range(user);
     o.analysis.split = !no_split;

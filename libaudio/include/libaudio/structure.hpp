@@ -77,6 +77,9 @@ struct Structure {
   std::vector<double> bar_starts;   // bar lines (grid), size bars + 1
   std::vector<double> bar_energy;   // per bar, 0..1
   std::vector<double> bar_novelty;  // per bar line, 0..1 of the song's highest
+  // per bar, 0..1: how closely the same bar of its section's best repeat matches it (0 when
+  // the section does not repeat): the clip picker's measure of repeated material
+  std::vector<double> bar_repetition;
   std::vector<StructureSection> sections;
 };
 

@@ -4,19 +4,23 @@
 //
 // Every bar-aligned window of that many bars in every song is a candidate, scored 0..1 per
 // part (each reported in the breakdown):
-//   repetition  mean over its bars of the section's repeat weight: a chorus (or climax)
-//               bar counts its section's repetition (similarity to its best repeat), a bar
-//               of another repeated section half of it, an unrepeated one 0;
+//   repetition  mean over its bars of their repeat weight: a chorus (or climax) bar counts
+//               how closely the same bar of its section's best repeat matches it
+//               (Structure::bar_repetition: the window that best matches the repeated
+//               material wins, and a fill or a last bar the repeats do not share costs),
+//               a bar of another repeated section half of that, an unrepeated one 0;
 //   energy      mean bar energy over the song's loudest bar;
-//   position    half for starting on a section boundary (a quarter within a bar of one),
-//               half for the share of the clip inside one section (a clip that is all
-//               chorus beats one straddling a verse and a chorus);
+//   position    half for where it starts: 1 on a section's first bar, 0.75 on a phrase line
+//               inside a section (every 4 bars from its start), 0.5 within a bar of either,
+//               0.25 elsewhere; half for the share of the clip inside one section (a clip
+//               that is all chorus beats one straddling a verse and a chorus);
 //   crowd, talk penalties: the share of the clip over applause / talk / silence windows of
 //               the song split.
 // total = 0.45 repetition + 0.3 energy + 0.25 position - crowd - talk. Clips of one length
 // are taken best first and never overlap; clips of different lengths may. The type is the
-// label of the section holding most of the clip. A length no song is long enough for is
-// reported in `unmet`, with the reason, never dropped silently.
+// label of the section holding most of the clip. Each clip says why it won, in words, and
+// carries the next best windows of its length with their scores. A length no song is long
+// enough for is reported in `unmet`, with the reason, never dropped silently.
 //
 // --user START-END: that range with its ends snapped to the nearest bar lines of the song
 // holding its middle (as given when there is no bar grid), scored the same way.
@@ -42,6 +46,13 @@ struct ClipScore {
   double total = 0, repetition = 0, energy = 0, position = 0, crowd = 0, talk = 0;
 };
 
+// A window that was scored against a clip and lost to it.
+struct ClipWindow {
+  double start = 0, end = 0;
+  std::string type;
+  ClipScore score;
+};
+
 struct Clip {
   std::string kind;         // "highlight" | "user"
   double length_asked = 0;  // seconds (the user range's own length for "user")
@@ -50,6 +61,8 @@ struct Clip {
   int song = 0;      // index in the analysis's songs
   std::string type;  // section label: chorus, climax, verse, ...
   ClipScore score;
+  std::string why;                     // the score in words, against the runner-up
+  std::vector<ClipWindow> runners_up;  // the next best windows of its length (up to 3)
 };
 
 struct UnmetLength {
@@ -72,5 +85,7 @@ std::pair<double, double> parse_range(const std::string& text);
 
 // {"total", "repetition", "energy", "position", "crowd_penalty", "talk_penalty"}
 audio::Json score_json(const ClipScore& score);
+// [{"start", "end", "type", "score"}, ...]
+audio::Json runners_up_json(const std::vector<ClipWindow>& windows);
 
 }  // namespace mix
