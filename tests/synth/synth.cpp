@@ -135,6 +135,9 @@ SongPart song_part(const std::string& label) {
   if (label == "outro")
     return {{3, 5, 6, 0}, {3, 4, 2, 5}, 0.7,   0.8,  0.0,   0.12, false,
             false,        true,         false, true, false, 0,    true};
+  if (label == "prechorus")
+    return {{0, 5, 3, 4}, {0, 4, 5, 3}, 0.72, 0.8,  0.6,   0.16, true,
+            false,        true,         true, true, false, 1,    false};
   // verse (and anything else)
   return {{0, 5, 3, 4}, {0, 4, 5, 3}, 0.6,   0.75, 0.45,  0.12, false,
           false,        true,         false, true, false, 1,    false};
@@ -176,7 +179,14 @@ Stems render_song_stems(const TrackSpec& spec) {
   double section_t = spec.lead_in;
   for (const auto& section : spec.sections) {
     const Key& key = section.key ? *section.key : spec.key;
-    const SongPart P = song_part(section.label);
+    SongPart P = song_part(section.label);
+    if (spec.shared_loop && (section.label == "verse" || section.label == "prechorus")) {
+      // One loop under verse, pre-chorus and chorus: only the arrangement changes.
+      const SongPart chorus = song_part("chorus");
+      std::copy(std::begin(chorus.prog_minor), std::end(chorus.prog_minor), P.prog_minor);
+      std::copy(std::begin(chorus.prog_major), std::end(chorus.prog_major), P.prog_major);
+      if (section.label == "verse") P.level = 0.72;  // about 3 dB under the chorus
+    }
     const int* prog = key.minor ? P.prog_minor : P.prog_major;
     const double tonic_bass = 36 + key.tonic;
     for (int b = 0; b < section.bars; ++b) {
@@ -736,6 +746,7 @@ audio::Json truth(const TrackSpec& spec, double duration) {
   j["key"] = spec.key.name();
   j["lead_in"] = spec.lead_in;
   if (spec.song) j["form"] = "song";
+  if (spec.song && spec.shared_loop) j["shared_loop"] = true;
   j["duration"] = audio::round_to(duration, 6);
   audio::Json beats = audio::Json::array(), downbeats = audio::Json::array(),
               sections = audio::Json::array(), segments = audio::Json::array();

@@ -46,7 +46,7 @@ Audio pad(const Key& key, double seconds, int rate = 44100, double chord_seconds
 Audio babble(double seconds, int rate = 44100, std::uint64_t seed = 1);
 
 struct Section {
-  std::string label;  // intro, build, drop, breakdown, outro, verse, chorus, bridge
+  std::string label;  // intro, build, drop, breakdown, outro, verse, prechorus, chorus, bridge
   int bars = 8;
   double bpm = 0;  // 0: the track's tempo; otherwise this section's own (a tempo change)
   std::optional<Key> key = std::nullopt;  // plays in this key instead of the track's (a modulation)
@@ -76,6 +76,11 @@ struct TrackSpec {
   // arrangement, and every repeat of a section is sample-identical. Off: the dance-track
   // arrangement above, unchanged (existing fixtures stay bit-identical).
   bool song = false;
+  // With song: verse, pre-chorus and chorus all play the chorus's chord loop, so only their
+  // arrangement tells them apart (melody, drums, level: as in much pop, rock and dance), and
+  // the verse plays closer to the chorus's level. A "prechorus" section builds from verse to
+  // chorus over the same loop.
+  bool shared_loop = false;
 };
 
 // Parses "intro:8,drop:16,outro:8"; "drop:16@130" gives a section its own tempo and a third

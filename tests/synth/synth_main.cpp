@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
     sub->add_option("--seed", seed);
     sub->add_option("--truth", truth_path, "Write the ground truth JSON here");
   }
+  bool shared_loop = false;
+  song->add_flag("--shared-loop", shared_loop,
+                 "Verse, prechorus and chorus play one chord loop (only the arrangement differs)");
   common(track, true);
   common(song, true);
   common(stems, false);
@@ -149,6 +152,7 @@ int main(int argc, char** argv) {
     } else if (song->parsed()) {
       auto spec = spec_from_options();
       spec.song = true;
+      spec.shared_loop = shared_loop;
       if (sections.empty()) spec.sections = synth::default_song_sections();
       auto a = synth::render_track(spec);
       write_audio(a, out, bits);
