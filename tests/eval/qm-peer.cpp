@@ -46,6 +46,7 @@
 #include "libaudio/error.hpp"
 #include "libaudio/json_out.hpp"
 #include "libaudio/key.hpp"
+#include "peer_main.hpp"
 
 namespace {
 
@@ -274,34 +275,8 @@ audio::Json analyse_file(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << "usage: eval-qm-peer FILE...\n"
-                   "Beats, tempo, downbeats and key of each FILE by qm-dsp, as Mixxx runs it;\n"
-                   "one JSON line per file on stdout.\n";
-      return 0;
-    }
-    if (a.size() > 1 && a[0] == '-') {
-      std::cerr << "eval-qm-peer: " << a << ": unknown option\nusage: eval-qm-peer FILE...\n";
-      return 64;
-    }
-    files.push_back(a);
-  }
-  if (files.empty()) {
-    std::cerr << "usage: eval-qm-peer FILE...\n";
-    return 64;
-  }
-  int status = 0;
-  for (const std::string& f : files) {
-    try {
-      audio::write_json_line(std::cout, analyse_file(f));
-    } catch (const std::exception& e) {
-      const audio::Error err = audio::as_error(e, f);
-      std::cerr << "eval-qm-peer: " << f << ": " << err.what() << "\n";
-      if (status == 0) status = static_cast<int>(err.code());
-    }
-  }
-  return status;
+  return evalpeer::run(argc, argv, "eval-qm-peer",
+                       "Beats, tempo, downbeats and key of each FILE by qm-dsp, as Mixxx runs it;\n"
+                       "one JSON line per file on stdout.\n",
+                       analyse_file);
 }

@@ -40,6 +40,7 @@
 #include "libaudio/decoder.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/json_out.hpp"
+#include "peer_main.hpp"
 
 namespace {
 
@@ -126,35 +127,9 @@ audio::Json analyse_file(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* usage = "usage: eval-qm-segmenter-peer FILE...\n";
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << usage
-                << "Song segments of each FILE by qm-dsp's ClusterMeltSegmenter, as the QM Vamp\n"
-                   "plugin qm-segmenter runs it by default; one JSON line per file on stdout.\n";
-      return 0;
-    }
-    if (a.size() > 1 && a[0] == '-') {
-      std::cerr << "eval-qm-segmenter-peer: " << a << ": unknown option\n" << usage;
-      return 64;
-    }
-    files.push_back(a);
-  }
-  if (files.empty()) {
-    std::cerr << usage;
-    return 64;
-  }
-  int status = 0;
-  for (const std::string& f : files) {
-    try {
-      audio::write_json_line(std::cout, analyse_file(f));
-    } catch (const std::exception& e) {
-      const audio::Error err = audio::as_error(e, f);
-      std::cerr << "eval-qm-segmenter-peer: " << f << ": " << err.what() << "\n";
-      if (status == 0) status = static_cast<int>(err.code());
-    }
-  }
-  return status;
+  return evalpeer::run(
+      argc, argv, "eval-qm-segmenter-peer",
+      "Song segments of each FILE by qm-dsp's ClusterMeltSegmenter, as the QM Vamp\n"
+      "plugin qm-segmenter runs it by default; one JSON line per file on stdout.\n",
+      analyse_file);
 }
