@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <numeric>
 
 namespace audio {
@@ -225,16 +223,23 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
     if (number[r] < 0) number[r] = groups++;
     secs[k].group = number[r];
   }
-  std::vector<int> count(static_cast<std::size_t>(groups), 0);
-  std::vector<double> energy(static_cast<std::size_t>(groups), 0.0);
-  for (const auto& s : secs) {
-    ++count[static_cast<std::size_t>(s.group)];
-    energy[static_cast<std::size_t>(s.group)] += s.energy;
-  }
-  for (int g = 0; g < groups; ++g)
-    energy[static_cast<std::size_t>(g)] /= count[static_cast<std::size_t>(g)];
+  // Sections per group and their mean energy (a group emptied by a move keeps 0 and 0).
+  std::vector<int> count;
+  std::vector<double> energy;
+  auto tally = [&] {
+    count.assign(static_cast<std::size_t>(groups), 0);
+    energy.assign(static_cast<std::size_t>(groups), 0.0);
+    for (const auto& s : secs) {
+      ++count[static_cast<std::size_t>(s.group)];
+      energy[static_cast<std::size_t>(s.group)] += s.energy;
+    }
+    for (int g = 0; g < groups; ++g)
+      if (count[static_cast<std::size_t>(g)])
+        energy[static_cast<std::size_t>(g)] /= count[static_cast<std::size_t>(g)];
+    for (auto& s : secs) s.repeats = count[static_cast<std::size_t>(s.group)];
+  };
+  tally();
   for (std::size_t k = 0; k < m; ++k) {
-    secs[k].repeats = count[static_cast<std::size_t>(secs[k].group)];
     double best = 0;
     for (std::size_t j = 0; j < m; ++j)
       if (j != k) best = std::max(best, sim[k * m + j]);
@@ -269,16 +274,7 @@ void label_sections(std::vector<StructureSection>& secs, const std::vector<float
           std::fabs(secs[k].energy - secs[best].energy) <= options.group_energy &&
           count[static_cast<std::size_t>(secs[k].group)] == 1)
         secs[k].group = chorus;
-    count.assign(static_cast<std::size_t>(groups), 0);
-    energy.assign(static_cast<std::size_t>(groups), 0.0);
-    for (const auto& s : secs) {
-      ++count[static_cast<std::size_t>(s.group)];
-      energy[static_cast<std::size_t>(s.group)] += s.energy;
-    }
-    for (int g = 0; g < groups; ++g)
-      if (count[static_cast<std::size_t>(g)])
-        energy[static_cast<std::size_t>(g)] /= count[static_cast<std::size_t>(g)];
-    for (auto& s : secs) s.repeats = count[static_cast<std::size_t>(s.group)];
+    tally();
   }
   std::size_t first_chorus = m;
   for (std::size_t k = 0; k < m && first_chorus == m; ++k)

@@ -38,6 +38,7 @@
 #include "libaudio/song_analysis.hpp"
 #include "libmix/clip_picker.hpp"
 #include "metrics.hpp"
+#include "structure_score.hpp"
 
 namespace fs = std::filesystem;
 
@@ -109,13 +110,10 @@ Peer read_peer(const std::string& spec) {
   return peer;
 }
 
-bool is_chorus(const std::string& label) {
-  return label == "chorus" || label == "climax";
-}
-
-const audio::StructureSection* section_at(const audio::SongAnalysis& song, double t) {
-  for (const auto& s : song.structure.sections)
-    if (s.start <= t && t < s.end) return &s;
+const audio::StructureSection* section_at(const audio::MusicAnalysis& music, double t) {
+  for (const auto& song : music.songs)
+    for (const auto& s : song.structure.sections)
+      if (s.start <= t && t < s.end) return &s;
   return nullptr;
 }
 
@@ -136,33 +134,14 @@ Tally score(const audio::Json& truth, const audio::MusicAnalysis& music,
   t.ours = score_bounds(ref, est);
   for (const auto& [name, b] : peers)
     t.peers.push_back(score_bounds(ref, b ? *b : std::vector<double>{}));
-  for (const auto& ts : sections) {
-    const std::string label = ts.at("label");
-    if (label != "verse" && !is_chorus(label)) continue;
-    const double a = ts.at("start"), b = ts.at("end");
-    const int bars = ts.at("bars");
-    for (int i = 0; i < bars; ++i) {
-      const double mid = a + (b - a) * (i + 0.5) / bars;
-      ++t.bars;
-      const audio::StructureSection* es = nullptr;
-      for (const auto& s : music.songs)
-        if (!es) es = section_at(s, mid);
-      if (es && (is_chorus(label) ? is_chorus(es->label) : es->label == "verse")) ++t.bars_right;
-    }
-  }
+  const evalstruct::BarCount bars =
+      evalstruct::verse_chorus_bars(sections, [&](double t) { return section_at(music, t); });
+  t.bars = bars.bars;
+  t.bars_right = bars.right;
   mix::ClipRequest req;
   req.lengths = {15};
   mix::ClipPlan plan = mix::pick_clips(music.songs, music.split, req);
-  // Chorus passages: a chorus played twice in a row is one passage a clip may span.
-  std::vector<std::pair<double, double>> passages;
-  for (const auto& ts : sections) {
-    if (ts.at("label") != "chorus") continue;
-    const double a = ts.at("start"), b = ts.at("end");
-    if (!passages.empty() && std::fabs(passages.back().second - a) < 0.01)
-      passages.back().second = b;
-    else
-      passages.emplace_back(a, b);
-  }
+  const auto passages = evalstruct::chorus_passages(sections);
   bool fits = false;
   for (const auto& [a, b] : passages) fits = fits || b - a >= 15;
   if (!fits) {
@@ -171,9 +150,7 @@ Tally score(const audio::Json& truth, const audio::MusicAnalysis& music,
   }
   for (const mix::Clip& c : plan.clips) {
     ++t.clips;
-    bool inside = false;
-    for (const auto& [a, b] : passages)
-      inside = inside || (c.start >= a - 0.25 && c.end <= b + 0.25);
+    const bool inside = evalstruct::inside(passages, c.start, c.end, 0.25);
     t.in_chorus += inside;
     std::printf("  clip %.2f-%.2f (%s)%s", c.start, c.end, c.type.c_str(), inside ? "" : " OUT");
   }

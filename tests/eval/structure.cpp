@@ -36,6 +36,7 @@
 #include "libaudio/timbre.hpp"
 #include "libmix/clip_picker.hpp"
 #include "metrics.hpp"
+#include "structure_score.hpp"
 #include "synth/synth.hpp"
 
 namespace {
@@ -106,34 +107,24 @@ int main(int argc, char** argv) {
     const int h3 = evalm::matches(ref, est, 3.0), h05 = evalm::matches(ref, est, 0.5);
     tot.hit3 += h3;
     tot.hit05 += h05;
-    auto is_chorus = [](const std::string& l) { return l == "chorus" || l == "climax"; };
     // Labels: true choruses whose middle lies in an estimated chorus; verse and chorus bars
     // whose middle lies in an estimated section of their kind.
-    std::vector<std::pair<double, double>> passages;  // choruses back to back are one
-    for (const auto& ts : truth["sections"]) {
-      const std::string label = ts["label"];
-      const double ta = ts["start"].get<double>(), tb2 = ts["end"].get<double>();
-      const int bars = ts["bars"].get<int>();
-      if (label == "verse" || label == "chorus") {
-        for (int b = 0; b < bars; ++b) {
-          const double mid = ta + (tb2 - ta) * (b + 0.5) / bars;
-          ++tot.bars;
-          for (const auto& es : song.structure.sections)
-            if (es.start <= mid && mid < es.end &&
-                (label == "chorus" ? is_chorus(es.label) : es.label == "verse"))
-              ++tot.bars_right;
-        }
-      }
-      if (label != "chorus") continue;
-      if (!passages.empty() && std::fabs(passages.back().second - ta) < 0.01)
-        passages.back().second = tb2;
-      else
-        passages.emplace_back(ta, tb2);
-      ++tot.chorus_sections;
-      const double mid = 0.5 * (ta + tb2);
+    auto section_at = [&](double t) -> const audio::StructureSection* {
       for (const auto& es : song.structure.sections)
-        if (es.start <= mid && mid < es.end && is_chorus(es.label)) ++tot.chorus_labelled;
+        if (es.start <= t && t < es.end) return &es;
+      return nullptr;
+    };
+    const evalstruct::BarCount bars = evalstruct::verse_chorus_bars(truth["sections"], section_at);
+    tot.bars += bars.bars;
+    tot.bars_right += bars.right;
+    for (const auto& ts : truth["sections"]) {
+      if (ts["label"] != "chorus") continue;
+      ++tot.chorus_sections;
+      const audio::StructureSection* es =
+          section_at(0.5 * (ts["start"].get<double>() + ts["end"].get<double>()));
+      if (es && evalstruct::is_chorus(es->label)) ++tot.chorus_labelled;
     }
+    const auto passages = evalstruct::chorus_passages(truth["sections"]);
     // The best 15 s clip.
     mix::ClipRequest req;
     req.lengths = {15};
@@ -141,11 +132,8 @@ int main(int argc, char** argv) {
     std::string where = "none";
     for (const mix::Clip& c : plan.clips) {
       ++tot.clips;
-      bool inside = false, strict = false;
-      for (const auto& [pa, pb] : passages) {
-        inside = inside || (c.start >= pa - 0.25 && c.end <= pb + 0.25);
-        strict = strict || (c.start >= pa - 0.05 && c.end <= pb + 0.05);
-      }
+      const bool inside = evalstruct::inside(passages, c.start, c.end, 0.25),
+                 strict = evalstruct::inside(passages, c.start, c.end, 0.05);
       tot.in_chorus += inside;
       tot.in_chorus_strict += strict;
       char buf[64];
