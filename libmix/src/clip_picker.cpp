@@ -1,10 +1,9 @@
 #include "libmix/clip_picker.hpp"
 
-#include <optional>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "libaudio/cli.hpp"
@@ -104,6 +103,7 @@ Clip score_clip(const std::vector<audio::SongAnalysis>& songs, const audio::Song
     else if (d < 1.05 * bar || to_phrase < 1.05 * bar)
       on_line = std::max(on_line, 0.5);
   }
+  c.score.start_line = on_line;
   c.score.position = 0.5 * on_line + 0.5 * double(most) / double(count);
   // Penalties from the split's windows.
   std::size_t crowd = 0, talk = 0, windows = 0;
@@ -126,9 +126,10 @@ Clip score_clip(const std::vector<audio::SongAnalysis>& songs, const audio::Song
 std::string explain(const Clip& c) {
   char buf[400];
   const ClipScore& s = c.score;
-  const char* start = s.position >= 0.95  ? "starts on a section's first bar"
-                      : s.position >= 0.8 ? "starts on a phrase line"
-                                          : "starts off the section and phrase lines";
+  const char* start = s.start_line >= 1.0    ? "starts on a section's first bar"
+                      : s.start_line >= 0.75 ? "starts on a phrase line"
+                      : s.start_line >= 0.5  ? "starts a bar from a section or phrase line"
+                                             : "starts off the section and phrase lines";
   int n = std::snprintf(buf, sizeof buf,
                         "%s: repeated material %.2f, energy %.2f of the loudest bar, %s "
                         "(position %.2f)",

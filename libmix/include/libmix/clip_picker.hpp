@@ -44,6 +44,7 @@ struct ClipRequest {
 
 struct ClipScore {
   double total = 0, repetition = 0, energy = 0, position = 0, crowd = 0, talk = 0;
+  double start_line = 0;  // the start's part of position (1, 0.75, 0.5, 0.25), for `why`
 };
 
 // A window that was scored against a clip and lost to it.
