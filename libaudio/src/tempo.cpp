@@ -20,6 +20,13 @@ constexpr double kMinPeriodicity = 0.1;
 // The prior is this much wider when it picks the pulse family than the user's width: the
 // octave model places the beat, the prior only breaks ties between comb peaks.
 constexpr double kFamilyPriorWidth = 2.0;
+// How much a comb peak's family score loses per unit of autocorrelation at a third of its
+// period. A level whose thirds are themselves periodic groups three tatums: in 4/4 music,
+// which is most of what is mixed, that is the 2:3 (or 4:3) level of the beat, which the comb
+// alone favours when syncopation (3+3+2 figures) or a shuffle fills the dotted beats. Chosen
+// on the tuning halves (scripts/eval-real): family right for 157 of 161 pieces instead of
+// 154; 0.1 to 0.2 give the same; held-out 126 of 130 instead of 121.
+constexpr double kTripleGrouping = 0.15;
 // The 99th percentile of onset strength (log-flux summed over the bank) under which the
 // material has no attacks: pads and drones stay under 2; grooves at full level reach 20+,
 // and still 4 when played 35 dB down (log compression shrinks quiet attacks).
@@ -135,6 +142,7 @@ Pattern measure_pattern(const std::vector<float>& m, const std::vector<float>& l
 
 struct Level {
   double bpm = 0, period = 0, comb = 0;
+  double family_score = 0;  // comb less the triple-grouping penalty (kTripleGrouping)
   double subdivision = 0, finer = 0, low_sub = 0, violation = 0;
 };
 
@@ -185,12 +193,12 @@ double prior_weighted(double bpm, double comb_score, const TempoOptions& o) {
   return std::max(0.0, comb_score) * std::exp(-0.5 * lp * lp);
 }
 
-// The pulse family: the comb peak with the best prior-weighted comb score.
+// The pulse family: the comb peak with the best prior-weighted family score.
 const Level& family_of(const std::vector<Level>& peaks, const TempoOptions& o) {
   const Level* best = &peaks.front();
   double best_score = -1;
   for (const Level& p : peaks) {
-    const double score = prior_weighted(p.bpm, p.comb, o);
+    const double score = prior_weighted(p.bpm, p.family_score, o);
     if (score > best_score) {
       best_score = score;
       best = &p;
@@ -251,6 +259,7 @@ TempoEstimate estimate_in_range(const OnsetFeatures& f, const TempoOptions& o) {
         l.bpm = grid[i] * std::pow(1.001, off);
         l.period = 60.0 * fps / l.bpm;
         l.comb = comb(r, l.period);
+        l.family_score = l.comb - kTripleGrouping * interpolate(r, l.period / 3);
         peaks.push_back(l);
       }
     }
@@ -339,12 +348,12 @@ TempoEstimate estimate_in_range(const OnsetFeatures& f, const TempoOptions& o) {
   for (const Level& p : peaks) {
     const double octaves = std::log2(p.bpm / family);
     if (std::fabs(octaves - std::round(octaves)) < 0.03) continue;
-    rival = std::max(rival, prior_weighted(p.bpm, p.comb, o));
+    rival = std::max(rival, prior_weighted(p.bpm, p.family_score, o));
   }
   const double periodic = std::clamp((family_comb - kMinPeriodicity) / 0.3, 0.0, 1.0);
   const double octave_sure = std::isinf(odds) ? 1.0 : 1.0 - std::exp(-std::max(0.0, odds));
   const double family_sure =
-      std::clamp(1.0 - rival / std::max(prior_weighted(family, family_comb, o), 1e-9), 0.0, 1.0);
+      std::clamp(1.0 - rival / std::max(prior_weighted(family, pulse.family_score, o), 1e-9), 0.0, 1.0);
   est.confidence = std::clamp(periodic * std::sqrt(octave_sure) * std::sqrt(family_sure), 0.0, 1.0);
 
   // Alternatives: the other octaves, then the rival families' comb peaks.

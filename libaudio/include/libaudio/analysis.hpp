@@ -36,7 +36,9 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 //    (beats move by up to about 10 ms).
 // 4: tempo by pulse family and a learned octave model (no more 2:3 and 3:4 levels), a
 //    confidence that tracks accuracy, a tempo for drums deep in a mix.
-inline constexpr int kAnalysisVersion = 4;
+// 5: the pulse family no longer favours a level that groups three tatums (2:3 levels of a
+//    syncopated 4/4 beat).
+inline constexpr int kAnalysisVersion = 5;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options

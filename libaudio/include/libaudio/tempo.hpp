@@ -8,7 +8,9 @@
 //    count, so tempi that merely fit a fast subdivision score lower. It is computed once over
 //    the whole track (cheap: lags up to 4 beats of the slowest tempo).
 //  - Pulse family: the comb peak with the best comb score under a weak log-Gaussian prior
-//    (centre prior_bpm, twice prior_octaves wide: it only breaks ties). Only the octaves of
+//    (centre prior_bpm, twice prior_octaves wide: it only breaks ties), less a penalty for
+//    periodicity at a third of the period: a level grouping three tatums is, in 4/4 music,
+//    the 2:3 level of the beat that syncopation favours (tempo.cpp). Only the octaves of
 //    that peak compete for the beat: tests on the subdivisions (below) prefer 2/3 and 3/4
 //    levels of the beat on real music, where offbeat hats, a syncopated bass or a march's
 //    after-beats fill the half beats, while the comb over four periods (the bar's
