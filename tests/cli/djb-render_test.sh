@@ -170,6 +170,10 @@ expect_err_has "0 from the store, 2 analysed"
 run "$SRC/scripts/djb-mix" tracks -o mixout/set.mp3 --store store
 expect_rc 0
 expect_err_has "2 from the store, 0 analysed"
+run "$SRC/scripts/djb-mix" -q tracks -o mixout/quiet.mp3 --store store
+expect_rc 0
+expect_file mixout/quiet.mp3
+check "-q: nothing on stderr" '[ -z "$ERR" ]'
 run "$SRC/scripts/djb-mix" nothing-here -o mixout/x.mp3 --store store
 expect_rc 66
 run "$SRC/scripts/djb-mix" tracks -o nowhere/x.mp3 --store store
