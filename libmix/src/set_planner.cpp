@@ -314,6 +314,27 @@ OrderResult plan_order(const OrderProblem& p, const OrderOptions& options) {
   return r;
 }
 
+OpenerStart opener_start(const MixTrack& t) {
+  const double audible = t.audible_start.value_or(0);
+  const double bar = t.beatless() ? 2.0 : t.bar_seconds();
+  char text[200];
+  if (t.mix_in && *t.mix_in <= audible + kOpenerMaxSkipBars * bar + 1e-6) {
+    if (*t.mix_in <= audible + 0.05) return {*t.mix_in, "the opener plays from its start"};
+    std::snprintf(text, sizeof text,
+                  "the opener plays from its music start (%.1f s, %.0f bars of lead-in skipped)",
+                  *t.mix_in, (*t.mix_in - audible) / bar);
+    return {*t.mix_in, text};
+  }
+  if (t.mix_in)
+    std::snprintf(text, sizeof text,
+                  "the opener plays from its audible start: its music start (%.1f s) lies over "
+                  "%d bars in, and an opener's intro is played, not skipped",
+                  *t.mix_in, kOpenerMaxSkipBars);
+  else
+    std::snprintf(text, sizeof text, "the opener plays from its audible start (no music start)");
+  return {audible, text};
+}
+
 namespace {
 
 double track_energy(const MixTrack& t) {
@@ -326,18 +347,25 @@ SetPlan realise(const std::vector<MixTrack>& tracks, const std::vector<int>& ord
                 const SetOptions& options) {
   SetPlan plan;
   const std::size_t n = order.size();
-  double start = tracks[static_cast<std::size_t>(order[0])].mix_in.value_or(0);
+  const OpenerStart opener = opener_start(tracks[static_cast<std::size_t>(order[0])]);
+  double start = opener.time;
+  std::string start_reason = opener.reason;
   std::optional<double> min_exit;
   for (std::size_t k = 0; k < n; ++k) {
     const MixTrack& a = tracks[static_cast<std::size_t>(order[k])];
-    PlannedTrack pt{order[k], start, a.end_time()};
+    PlannedTrack pt{order[k], start, a.end_time(), start_reason,
+                    a.audible_end ? "the closer plays to its audible end (the last frame above "
+                                    "the silence threshold)"
+                                  : "the closer plays to its end"};
     if (k + 1 < n) {
       CandidateOptions o = options.candidates;
       o.min_exit = min_exit;
       o.a_start = start;
       const Candidate c = best_transition(a, tracks[static_cast<std::size_t>(order[k + 1])], o);
       pt.play_end = c.exit + c.a_seconds;
+      pt.end_reason = "the end of its transition into the next track";
       start = c.entry;
+      start_reason = "its entry in the transition from the previous track";
       min_exit = c.entry + c.b_seconds;
       plan.transitions.push_back(c);
     }
@@ -439,7 +467,9 @@ Json plan_to_json(const std::vector<MixTrack>& tracks, const SetPlan& plan,
     j["loudness"] = {{"integrated_lufs", t.integrated_lufs ? Json(*t.integrated_lufs) : Json()},
                      {"true_peak_dbtp", t.true_peak_dbtp ? Json(*t.true_peak_dbtp) : Json()}};
     j["play"] = {{"start", audio::round_seconds(plan.tracks[k].play_start)},
-                 {"end", audio::round_seconds(plan.tracks[k].play_end)}};
+                 {"end", audio::round_seconds(plan.tracks[k].play_end)},
+                 {"start_reason", plan.tracks[k].start_reason},
+                 {"end_reason", plan.tracks[k].end_reason}};
     j["energy_level"] = t.energy_level > 0 ? Json(t.energy_level) : Json();
     list.push_back(j);
   }

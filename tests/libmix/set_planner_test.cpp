@@ -183,7 +183,7 @@ TEST(SetPlan, PlayRangesTransitionsAndDurationAgree) {
     const auto& pt = plan.tracks[k];
     total += pt.play_end - pt.play_start;
     if (k == 0) {
-      EXPECT_DOUBLE_EQ(pt.play_start, *tracks[pt.input].mix_in);
+      EXPECT_DOUBLE_EQ(pt.play_start, mix::opener_start(tracks[pt.input]).time);
     } else {
       const auto& in = plan.transitions[k - 1];
       EXPECT_DOUBLE_EQ(pt.play_start, in.entry);
@@ -272,3 +272,32 @@ TEST(SetPlan, OneTrackAndLengthLimit) {
 }
 
 }  // namespace
+
+// The opener plays from its beginning: a music start a few bars in (a count-in) is where it
+// starts; one far in (a long quiet intro that analysis did not call music) is not, and the
+// plan says why either way. The closer plays to its end.
+TEST(SetPlan, OpenerPlaysItsIntroAndCloserPlaysToItsEnd) {
+  auto with_music_start = [](double mix_in) {
+    mix::MixTrack t = track("a.wav", 120, "8A", 6, "a");  // 2 s bars
+    t.audible_start = 0.3;
+    t.mix_in = mix_in;
+    return t;
+  };
+  const mix::OpenerStart near = mix::opener_start(with_music_start(4.3));
+  EXPECT_DOUBLE_EQ(near.time, 4.3);
+  EXPECT_NE(near.reason.find("music start"), std::string::npos) << near.reason;
+  const mix::OpenerStart far = mix::opener_start(with_music_start(0.3 + 8 * 2.0 + 2.0));
+  EXPECT_DOUBLE_EQ(far.time, 0.3);
+  EXPECT_NE(far.reason.find("audible start"), std::string::npos) << far.reason;
+  EXPECT_DOUBLE_EQ(mix::opener_start(with_music_start(0.3)).time, 0.3);
+
+  std::vector<mix::MixTrack> tracks = {with_music_start(150.0), track("b.wav", 121, "9A", 7, "b")};
+  mix::SetOptions o;
+  o.keep_order = true;
+  const auto plan = mix::plan_set(tracks, o);
+  EXPECT_DOUBLE_EQ(plan.tracks.front().play_start, 0.3);
+  EXPECT_DOUBLE_EQ(plan.tracks.back().play_end, tracks[1].end_time());
+  const auto j = mix::plan_to_json(tracks, plan, o);
+  EXPECT_EQ(j["tracks"][0]["play"]["start_reason"], mix::opener_start(tracks[0]).reason);
+  EXPECT_NE(j["tracks"][1]["play"]["end_reason"].get<std::string>().find("end"), std::string::npos);
+}

@@ -73,7 +73,20 @@ struct SetOptions {
 struct PlannedTrack {
   int input = 0;  // index into the input tracks
   double play_start = 0, play_end = 0;
+  std::string start_reason, end_reason;  // why it starts and ends there (the plan states it)
 };
+
+// Where a set's opener starts. A set opens with the track's beginning, not its first drop:
+// it plays from its music start (mix_in: the first strong downbeat, where the first phrase
+// begins) when that lies within kOpenerMaxSkipBars bars of the audible start (a count-in or
+// a quiet lead-in), else from the audible start, so a long quiet intro is played, not
+// skipped. Without a beat grid the bars are taken as 2 s.
+inline constexpr int kOpenerMaxSkipBars = 8;
+struct OpenerStart {
+  double time = 0;
+  std::string reason;
+};
+OpenerStart opener_start(const MixTrack& track);
 
 struct SetPlan {
   std::vector<PlannedTrack> tracks;
