@@ -352,8 +352,8 @@ TempoEstimate estimate_in_range(const OnsetFeatures& f, const TempoOptions& o) {
   }
   const double periodic = std::clamp((family_comb - kMinPeriodicity) / 0.3, 0.0, 1.0);
   const double octave_sure = std::isinf(odds) ? 1.0 : 1.0 - std::exp(-std::max(0.0, odds));
-  const double family_sure =
-      std::clamp(1.0 - rival / std::max(prior_weighted(family, pulse.family_score, o), 1e-9), 0.0, 1.0);
+  const double family_sure = std::clamp(
+      1.0 - rival / std::max(prior_weighted(family, pulse.family_score, o), 1e-9), 0.0, 1.0);
   est.confidence = std::clamp(periodic * std::sqrt(octave_sure) * std::sqrt(family_sure), 0.0, 1.0);
 
   // Alternatives: the other octaves, then the rival families' comb peaks.

@@ -101,11 +101,17 @@ MixPlan parse_plan(const Json& doc, const std::string& source) {
     if (t.contains("loudness") && t["loudness"].is_object() &&
         t["loudness"].contains("integrated_lufs") && t["loudness"]["integrated_lufs"].is_number())
       track.integrated_lufs = t["loudness"]["integrated_lufs"].get<double>();
+    if (t.contains("loudness") && t["loudness"].is_object() &&
+        t["loudness"].contains("true_peak_dbtp") && t["loudness"]["true_peak_dbtp"].is_number())
+      track.true_peak_dbtp = t["loudness"]["true_peak_dbtp"].get<double>();
     // EBU R 128 gates at -70 LUFS, and no signal reaches more than a few LU over full scale:
     // anything else is a damaged plan, and its gain would silence or blast the track.
     if (track.integrated_lufs && !(*track.integrated_lufs >= -70 && *track.integrated_lufs <= 6))
       bad(source, where + ": loudness.integrated_lufs " + fmt(*track.integrated_lufs) +
                       " is outside -70..6");
+    if (track.true_peak_dbtp && !(*track.true_peak_dbtp >= -200 && *track.true_peak_dbtp <= 24))
+      bad(source, where + ": loudness.true_peak_dbtp " + fmt(*track.true_peak_dbtp) +
+                      " is outside -200..24");
     if (!t.contains("play") || !t["play"].is_object()) bad(source, where + ": no \"play\" range");
     track.play_start = number(t["play"], "start", where + " play", source);
     track.play_end = number(t["play"], "end", where + " play", source);

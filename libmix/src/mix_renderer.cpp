@@ -437,6 +437,25 @@ std::unique_ptr<AudioSink> sound_file_sink(const std::string& path, int sample_r
   return std::make_unique<SoundFileSink>(path, sample_rate, channels);
 }
 
+LoudnessGain loudness_gain(const PlanTrack& t, const RenderOptions& opt) {
+  LoudnessGain g;
+  if (!t.integrated_lufs || !std::isfinite(*t.integrated_lufs)) return g;
+  g.wanted_db = opt.target_lufs - *t.integrated_lufs;
+  g.gain_db = g.wanted_db;
+  if (g.gain_db > opt.max_gain_db) {
+    g.gain_db = opt.max_gain_db;
+    g.capped_by = "max_gain";
+  }
+  if (t.true_peak_dbtp && std::isfinite(*t.true_peak_dbtp)) {
+    const double headroom = opt.limiter.ceiling_dbtp + opt.limiter_allowance_db - *t.true_peak_dbtp;
+    if (g.gain_db > headroom) {
+      g.gain_db = headroom;
+      g.capped_by = "headroom";
+    }
+  }
+  return g;
+}
+
 RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink,
                         const RenderOptions& opt) {
   const int rate = tl.sample_rate;
@@ -450,10 +469,8 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
   for (std::size_t i = 0; i < n_tracks; ++i) {
     RenderedTrack& rt = result.tracks[i];
     rt.index = static_cast<int>(i);
-    const auto& lufs = plan.tracks[i].integrated_lufs;
-    rt.gain_db =
-        lufs && std::isfinite(*lufs) ? std::min(opt.target_lufs - *lufs, opt.max_gain_db) : 0.0;
-    gains[i] = std::pow(10.0, rt.gain_db / 20.0);
+    rt.loudness = loudness_gain(plan.tracks[i], opt);
+    gains[i] = std::pow(10.0, rt.loudness.gain_db / 20.0);
     for (const Piece& p : tl.tracks[i].pieces)
       rt.pieces.push_back({p,
                            p.src_end > p.src_begin
@@ -534,6 +551,9 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
   if (!opt.preview)
     for (auto& m : track_meters)
       m.emplace(rate, kChannels, audio::LoudnessOptions{true, false, false, false});
+
+  std::optional<LowEndMeter> low_end;
+  if (!opt.preview) low_end.emplace(plan, tl);
 
   BlockQueue queue(32);
   EncoderThread encoder(sink, queue);
@@ -641,9 +661,12 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
             g *= 1.0 - smooth_ramp((f - (tl.frames - edge_fade) + 0.5) / edge_fade);
           }
           const auto gf = static_cast<float>(g);
-          sum[j * kChannels] += vbuf[j * kChannels] * gf;
-          sum[j * kChannels + 1] += vbuf[j * kChannels + 1] * gf;
+          vbuf[j * kChannels] *= gf;
+          vbuf[j * kChannels + 1] *= gf;
+          sum[j * kChannels] += vbuf[j * kChannels];
+          sum[j * kChannels + 1] += vbuf[j * kChannels + 1];
         }
+        if (low_end) low_end->add(i, at, vbuf.data(), n);
       }
       if (window_fade > 0) {
         for (std::int64_t j = 0; j < n; ++j) {
@@ -678,6 +701,7 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
   result.sample_peak = meter.sample_peak();
   result.limiter_min_gain = limiter.min_gain();
   result.limited_frames = limiter.limited_frames();
+  if (low_end) result.low_end = low_end->clashes();
   for (std::size_t i = 0; i < n_tracks; ++i)
     result.tracks[i].output_lufs =
         track_meters[i] ? track_meters[i]->integrated() : -std::numeric_limits<double>::infinity();

@@ -187,6 +187,7 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   rep["target_lufs"] = job.render.target_lufs;
   rep["ceiling_dbtp"] = job.render.limiter.ceiling_dbtp;
   rep["limiter_ceiling_dbtp"] = audio::round_to(render.limiter.ceiling_dbtp, 2);
+  rep["limiter_allowance_db"] = job.render.limiter_allowance_db;
   Json tracks = Json::array();
   for (std::size_t i = 0; i < plan.tracks.size(); ++i) {
     const PlanTrack& pt = plan.tracks[i];
@@ -197,7 +198,10 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
     t["title"] = pt.title;
     t["artist"] = pt.artist ? Json(*pt.artist) : Json(nullptr);
     t["source_lufs"] = pt.integrated_lufs ? Json(*pt.integrated_lufs) : Json(nullptr);
-    t["gain_db"] = audio::round_to(rt.gain_db, 2);
+    t["gain_db"] = audio::round_to(rt.loudness.gain_db, 2);
+    t["wanted_gain_db"] = audio::round_to(rt.loudness.wanted_db, 2);
+    t["gain_capped_by"] =
+        rt.loudness.capped_by.empty() ? Json(nullptr) : Json(rt.loudness.capped_by);
     t["start"] = rt.mix_begin >= 0 ? Json(sec(rt.mix_begin)) : Json(nullptr);
     t["start_sample"] = rt.mix_begin >= 0 ? Json(rt.mix_begin) : Json(nullptr);
     t["end"] = rt.mix_end >= 0 ? Json(sec(rt.mix_end)) : Json(nullptr);
@@ -237,14 +241,32 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
          {"stretch_b", pt.stretch_b},
          {"beat_alignment_ms", audio::round_to(tl.transitions[k].align * 1e3, 3)}});
   }
+  for (std::size_t k = 0; k < transitions.size(); ++k) {
+    if (k >= r.low_end.size()) {  // a preview: no solo parts to judge a bass's level by
+      transitions[k]["low_end"] = nullptr;
+      continue;
+    }
+    const LowEndClash& c = r.low_end[k];
+    Json bars = Json::array();
+    for (double db : c.bar_clash_db) bars.push_back(audio::round_to(db, 2));
+    transitions[k]["low_end"] = {{"bars", c.bars},
+                                 {"clash_bars", c.clash_bars},
+                                 {"max_clash_db", audio::round_to(c.max_clash_db, 2)},
+                                 {"bar_clash_db", bars}};
+  }
   rep["transitions"] = transitions;
   rep["stretched_source_seconds"] = sec(r.stretched_source_frames);
-  rep["measured"] = {{"integrated_lufs", seconds_or_null(r.integrated_lufs)},
-                     {"loudness_range", audio::round_to(r.loudness_range, 2)},
-                     {"true_peak_dbtp", db_or_null(r.true_peak)},
-                     {"sample_peak_dbfs", db_or_null(r.sample_peak)},
-                     {"limiter_min_gain_db", db_or_null(r.limiter_min_gain)},
-                     {"limited_seconds", sec(r.limited_frames)}};
+  rep["measured"] = {
+      {"integrated_lufs", seconds_or_null(r.integrated_lufs)},
+      {"loudness_range", audio::round_to(r.loudness_range, 2)},
+      {"true_peak_dbtp", db_or_null(r.true_peak)},
+      {"sample_peak_dbfs", db_or_null(r.sample_peak)},
+      {"limiter_min_gain_db", db_or_null(r.limiter_min_gain)},
+      {"limited_seconds", sec(r.limited_frames)},
+      {"limited_fraction",
+       r.frames > 0 ? audio::round_to(
+                          static_cast<double>(r.limited_frames) / static_cast<double>(r.frames), 4)
+                    : 0.0}};
   group.commit();
   return rep;
 }

@@ -139,10 +139,9 @@ void TruePeakLimiter::emit_delayed(std::vector<float>& out) {
   const std::int64_t j = in_ - 1 - static_cast<std::int64_t>(latency_);
   if (j < 0) return;  // still filling the look-ahead
   const double g = std::min(1.0, r_sum_ / static_cast<double>(look_));
-  if (g < 1.0) {
-    ++limited_;
-    min_gain_ = std::min(min_gain_, g);
-  }
+  static const double acting = std::pow(10.0, -kActingDb / 20.0);
+  if (g < acting) ++limited_;
+  min_gain_ = std::min(min_gain_, g);
   for (int ch = 0; ch < channels_; ++ch) out.push_back(static_cast<float>(sample(j, ch) * g));
   ++out_;
 }

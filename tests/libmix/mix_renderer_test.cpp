@@ -81,7 +81,7 @@ TEST(MixRenderer, RendersTheTimelineExactly) {
   EXPECT_EQ(r.tracks[1].mix_begin, 5 * 44100);
   // Loudness matched: both tracks played at the same level (-14 target, +6 dB each).
   EXPECT_NEAR(rms(sink.samples, 44100, 4 * 44100), rms(sink.samples, 10 * 44100, 14 * 44100), 0.01);
-  EXPECT_NEAR(r.tracks[0].gain_db, 6.0, 1e-9);
+  EXPECT_NEAR(r.tracks[0].loudness.gain_db, 6.0, 1e-9);
   EXPECT_LE(20 * std::log10(r.true_peak), -1.0);
 }
 
@@ -101,8 +101,8 @@ TEST(MixRenderer, LouderTrackIsTurnedDown) {
   Fixture f("crossfade", 1.0, -20, -14);
   MemorySink sink;
   const mix::RenderResult r = mix::render_mix(f.plan, mix::layout_plan(f.plan, 44100), sink, {});
-  EXPECT_NEAR(r.tracks[1].gain_db, 0.0, 1e-9);
-  EXPECT_NEAR(r.tracks[0].gain_db, 6.0, 1e-9);
+  EXPECT_NEAR(r.tracks[1].loudness.gain_db, 0.0, 1e-9);
+  EXPECT_NEAR(r.tracks[0].loudness.gain_db, 6.0, 1e-9);
 }
 
 TEST(MixRenderer, CutHasNoClick) {
@@ -207,3 +207,42 @@ TEST(MixRenderer, PreviewWindowOpeningOnAStretchedExitPlaysItWhole) {
 }
 
 }  // namespace
+
+// A quiet, dynamic master is raised only as far as its true peak allows (ceiling plus the
+// limiter allowance), not to the target: the limiter would squash it otherwise.
+TEST(LoudnessGain, RaiseIsCappedByTruePeakHeadroom) {
+  mix::PlanTrack t;
+  t.integrated_lufs = -23.5;
+  t.true_peak_dbtp = -1.5;
+  mix::RenderOptions o;  // target -14, ceiling -1, allowance 2
+  const mix::LoudnessGain g = mix::loudness_gain(t, o);
+  EXPECT_NEAR(g.wanted_db, 9.5, 1e-9);
+  EXPECT_NEAR(g.gain_db, 2.5, 1e-9);  // -1.5 + 2.5 = +1 dBTP: 2 dB over the -1 ceiling
+  EXPECT_EQ(g.capped_by, "headroom");
+  o.limiter_allowance_db = 12;  // loudness over dynamics
+  EXPECT_NEAR(mix::loudness_gain(t, o).gain_db, 9.5, 1e-9);
+  EXPECT_EQ(mix::loudness_gain(t, o).capped_by, "");
+}
+
+TEST(LoudnessGain, PeaksCapEitherWayAndRaisingStopsAtMaxGain) {
+  mix::PlanTrack loud;
+  loud.integrated_lufs = -8;
+  loud.true_peak_dbtp = 0.8;  // a loud master: turned down by 6 dB, its peaks are no matter
+  EXPECT_NEAR(mix::loudness_gain(loud, {}).gain_db, -6, 1e-9);
+  EXPECT_EQ(mix::loudness_gain(loud, {}).capped_by, "");
+  mix::PlanTrack quiet;
+  quiet.integrated_lufs = -40;
+  quiet.true_peak_dbtp = -30;
+  const mix::LoudnessGain g = mix::loudness_gain(quiet, {});
+  EXPECT_NEAR(g.gain_db, 12, 1e-9);
+  EXPECT_EQ(g.capped_by, "max_gain");
+  mix::PlanTrack overs;  // inter-sample overs 3.5 dB over the ceiling: turned down to 2 dB over
+  overs.integrated_lufs = -16;
+  overs.true_peak_dbtp = 2.5;
+  EXPECT_NEAR(mix::loudness_gain(overs, {}).gain_db, -1.5, 1e-9);
+  EXPECT_EQ(mix::loudness_gain(overs, {}).capped_by, "headroom");
+  mix::PlanTrack unknown;  // no loudness: left as it is
+  EXPECT_NEAR(mix::loudness_gain(unknown, {}).gain_db, 0, 1e-9);
+  unknown.integrated_lufs = -20;  // no true peak: the plain gain
+  EXPECT_NEAR(mix::loudness_gain(unknown, {}).gain_db, 6, 1e-9);
+}

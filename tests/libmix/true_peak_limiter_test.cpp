@@ -87,3 +87,15 @@ TEST(TruePeakLimiter, RejectsNonsense) {
 }
 
 }  // namespace
+
+// A single over-ceiling click counts as a few tens of milliseconds of limiting (attack and
+// audible release), not the seconds the exponential release takes to reach exactly 1.
+TEST(TruePeakLimiter, ActingTimeOfOnePeakIsItsAudibleRelease) {
+  auto in = sine(200, 0.3, 3.0);
+  for (int i = 0; i < 20; ++i) in[2 * 44100 + 2 * i] = in[2 * 44100 + 2 * i + 1] = 1.0f;
+  mix::TruePeakLimiter lim(44100, 2, {-1.0, 5.0, 80.0});
+  run(lim, in);
+  EXPECT_LT(lim.min_gain(), 0.95);
+  EXPECT_GT(lim.limited_frames(), 44100 * 5 / 1000);    // at least its look-ahead
+  EXPECT_LT(lim.limited_frames(), 44100 * 400 / 1000);  // 2 dB released under 0.1 dB in 0.4 s
+}

@@ -37,6 +37,12 @@ int main(int argc, char** argv) {
   app.add_option("--ceiling", job.render.limiter.ceiling_dbtp, "True-peak ceiling in dBTP")
       ->check(audio::cli::real_in(-12.0, 0.0))
       ->capture_default_str();
+  app.add_option("--limiter-allowance", job.render.limiter_allowance_db,
+                 "dB a raised track's true peak may go over the ceiling (into the limiter); "
+                 "quieter, dynamic tracks play under the target rather than be squashed. "
+                 "12 = loudness over dynamics")
+      ->check(audio::cli::real_in(0.0, 12.0))
+      ->capture_default_str();
   app.add_option("--rate", job.render.sample_rate,
                  "Sample rate of the mix (MP3: 32000, 44100 or 48000)")
       ->check(CLI::Range(8000, 192000))

@@ -39,7 +39,7 @@ struct PlanTrack {
   double bpm = 0;                     // 0 = beatless
   double first_beat = 0, period = 0;  // the beat grid; period 0 = none
   std::vector<double> downbeats;
-  std::optional<double> integrated_lufs;
+  std::optional<double> integrated_lufs, true_peak_dbtp;
   double play_start = 0, play_end = 0;
 };
 

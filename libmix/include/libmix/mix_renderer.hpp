@@ -3,8 +3,8 @@
 // Each track is a voice that decodes its file sequentially (source_reader.hpp, 44.1 kHz
 // stereo), plays its pieces (the rest straight from the decoder; time_stretch.hpp for the
 // overlaps whose stretch is not 1), joins pieces with a 3 ms crossfade so a change of
-// stretch never clicks, scales the track by its loudness-matching gain (target minus the
-// analysis's integrated loudness, at most +12 dB) and applies the transition's gain curves
+// stretch never clicks, scales the track by its loudness-matching gain (loudness_gain below)
+// and applies the transition's gain curves
 // and filters (see djb-render(1) for each type). The sum goes through the true-peak limiter
 // and is handed, block by block through a bounded queue, to the encoder on a second thread.
 // The stretched pieces are made ahead, in mix order, on a third thread (work_ahead.hpp):
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "libaudio/json_out.hpp"
+#include "libmix/low_end_meter.hpp"
 #include "libmix/mix_plan.hpp"
 #include "libmix/time_stretch.hpp"
 #include "libmix/true_peak_limiter.hpp"
@@ -51,6 +52,8 @@ struct RenderOptions {
   StretchEngine engine = StretchEngine::finer;
   double target_lufs = -14.0;
   double max_gain_db = 12.0;
+  // How far a track's raised true peak may go over the limiter's ceiling (loudness_gain).
+  double limiter_allowance_db = 2.0;
   LimiterOptions limiter;
   // Called on the rendering thread now and then with mix seconds done and in all.
   std::function<void(double done, double total)> on_progress;
@@ -62,9 +65,22 @@ struct RenderedPiece {
   bool stretched = false;   // went through Rubber Band
 };
 
+// A track's loudness-matching gain: the target minus its integrated loudness, at most
+// max_gain_db, and at most what takes its true peak limiter_allowance_db over the limiter's
+// ceiling. A dynamic master (peak-to-loudness ratio over ceiling + allowance - target, 14.5
+// dB by default for an MP3) then plays quieter than the target instead of being squashed:
+// raised to the target, the limiter would work through its whole length. A track without
+// a measured true peak gets the plain gain.
+struct LoudnessGain {
+  double gain_db = 0;
+  double wanted_db = 0;   // target - loudness (0 without a loudness)
+  std::string capped_by;  // "", "max_gain" or "headroom"
+};
+LoudnessGain loudness_gain(const PlanTrack& track, const RenderOptions& options);
+
 struct RenderedTrack {
   int index = 0;
-  double gain_db = 0;
+  LoudnessGain loudness;
   std::int64_t mix_begin = 0, mix_end = 0;  // output frames (preview: -1 when not heard)
   double output_lufs = 0;                   // measured on its solo part; -inf if too short
   std::vector<RenderedPiece> pieces;
@@ -81,7 +97,8 @@ struct RenderResult {
   std::vector<RenderedTransition> transitions;
   double integrated_lufs = 0, loudness_range = 0, true_peak = 0, sample_peak = 0;  // linear peaks
   double limiter_min_gain = 1.0;
-  std::int64_t limited_frames = 0;
+  std::int64_t limited_frames = 0;   // frames the limiter acted on (TruePeakLimiter)
+  std::vector<LowEndClash> low_end;  // per transition; empty for a preview
   std::int64_t stretched_source_frames = 0;
 };
 

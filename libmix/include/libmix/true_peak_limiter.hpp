@@ -35,8 +35,11 @@ class TruePeakLimiter {
   void flush(std::vector<float>& out);
 
   std::size_t latency() const { return latency_; }
-  double min_gain() const { return min_gain_; }             // lowest gain applied (1 = none)
-  std::int64_t limited_frames() const { return limited_; }  // frames with gain < 1
+  double min_gain() const { return min_gain_; }  // lowest gain applied (1 = none)
+  // Frames the limiter acts on: gain reduction of kActingDb or more. The release tends to
+  // 1 exponentially, so "gain < 1" would also count seconds of inaudible tail after a peak.
+  static constexpr double kActingDb = 0.1;
+  std::int64_t limited_frames() const { return limited_; }
 
  private:
   void push_frame(const float* frame);             // nullptr = a silent frame while flushing
