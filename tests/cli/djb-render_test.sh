@@ -174,6 +174,8 @@ run "$SRC/scripts/djb-mix" -q tracks -o mixout/quiet.mp3 --store store
 expect_rc 0
 expect_file mixout/quiet.mp3
 check "-q: nothing on stderr" '[ -z "$ERR" ]'
+check "the plan names its tracks by absolute path" \
+  'grep -Eq "\"path\": *\"/[^\"]*/tracks/a\.wav\"" mixout/set.plan.json'
 run "$SRC/scripts/djb-mix" nothing-here -o mixout/x.mp3 --store store
 expect_rc 66
 run "$SRC/scripts/djb-mix" tracks -o nowhere/x.mp3 --store store
