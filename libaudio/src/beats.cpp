@@ -562,7 +562,12 @@ BeatGrid fit_beat_grid(const std::vector<BeatPoint>& points, double period_guess
 BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
                        const BeatOptions& options) {
   if (!tempo.found || f.frames() == 0) return {};
-  const std::vector<float> accent = beat_accent(f);
+  // The beats follow the onset strength of all bands alike, not the tempo's kick-weighted
+  // accent (beat_accent): in real arrangements the bass often plays syncopated figures
+  // (anticipations, swung eighths) and a kick-weighted accent pulls the phase onto them.
+  // On the MIDI tuning half beat F rose from 0.688 to 0.756; the synthesizer's dance tracks
+  // keep 0.993, their kicks being strong in every band.
+  const std::vector<float>& accent = f.strength;
   const std::vector<BeatPoint> tracked =
       track_beats(accent, f.frame_rate, tempo.period_frames, options);
   // The active part: from the first to the last frame whose accent reaches a tenth of the
