@@ -174,6 +174,21 @@ MixTrack from_analysis(const Json& doc, const std::string& subject) {
   if (!std::is_sorted(t.downbeats.begin(), t.downbeats.end()))
     bad(subject, "downbeats are not in order");
   if (t.bpm && !t.period) bad(subject, "a bpm without a beat_grid");
+  // A steady beat whose bars the analysis would not place (no clear accent or chord change
+  // on one beat in four) still mixes beat-matched: bars are counted from its first beat,
+  // so beats meet beats though a phrase may start a beat or two off the bar.
+  if (t.bpm && t.downbeats.size() < 2) {
+    std::vector<double> beats;
+    for (const auto& b : array_or_empty(doc, "beats", subject))
+      if (b.is_number()) beats.push_back(b.get<double>());
+    if (beats.size() >= 2 * static_cast<std::size_t>(t.meter) &&
+        std::is_sorted(beats.begin(), beats.end())) {
+      t.downbeats.clear();
+      for (std::size_t i = 0; i < beats.size(); i += static_cast<std::size_t>(t.meter))
+        t.downbeats.push_back(beats[i]);
+      t.bars_guessed = true;
+    }
+  }
 
   if (const auto key = doc.find("key"); key != doc.end() && key->is_object()) {
     t.key_name = string_or_null(*key, "name", subject).value_or("");

@@ -463,6 +463,7 @@ Json plan_to_json(const std::vector<MixTrack>& tracks, const SetPlan& plan,
     if (beats)
       for (double d : t.downbeats) downbeats.push_back(d);
     j["downbeats"] = downbeats;
+    j["downbeats_guessed"] = beats && t.bars_guessed;
     j["key"] = t.key ? Json{{"name", t.key_name}, {"camelot", t.camelot}} : Json();
     j["loudness"] = {{"integrated_lufs", t.integrated_lufs ? Json(*t.integrated_lufs) : Json()},
                      {"true_peak_dbtp", t.true_peak_dbtp ? Json(*t.true_peak_dbtp) : Json()}};

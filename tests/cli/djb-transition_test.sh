@@ -31,7 +31,7 @@ check "top-level keys" '[ "$(jl "$OUT" "Object.keys(d).slice(0, 7).join(\" \")")
 check "three tracks, two transitions" '[ "$(jl "$OUT" d.tracks.length)" = 3 ] && [ "$(jl "$OUT" d.transitions.length)" = 2 ]'
 check "every track once" '[ "$(jl "$OUT" "d.tracks.map(t => t.input.path).sort().join(\" \")")" = "a.wav b.wav c.wav" ]'
 check "sha256 of the audio" '[ "$(jl "$OUT" "d.tracks.find(t => t.input.path == \"a.wav\").input.sha256")" = "$(sha256sum a.wav | cut -d" " -f1)" ]'
-check "track fields" '[ "$(jl "$OUT" "Object.keys(d.tracks[0]).slice(0, 13).join(\" \")")" = "index input analysis_version title artist duration bpm beat_grid downbeats key loudness play energy_level" ]'
+check "track fields" '[ "$(jl "$OUT" "Object.keys(d.tracks[0]).slice(0, 14).join(\" \")")" = "index input analysis_version title artist duration bpm beat_grid downbeats downbeats_guessed key loudness play energy_level" ]'
 check "index is the position" '[ "$(jl "$OUT" "d.tracks.every((t, i) => t.index == i)")" = true ]'
 check "titles from file names" '[ "$(jl "$OUT" "d.tracks.every(t => t.title + \".wav\" == t.input.path && t.artist === null)")" = true ]'
 check "from/to neighbours" '[ "$(jl "$OUT" "d.transitions.every((x, i) => x.from == i && x.to == i + 1)")" = true ]'

@@ -71,6 +71,25 @@ TEST(MixTrack, BeatlessTrackIsNotAnError) {
   EXPECT_TRUE(mix::from_analysis(doc, "x").beatless());
 }
 
+// A steady beat without downbeats (the analysis found no bar-level accent) still mixes
+// beat-matched: bars are counted from its first beat.
+TEST(MixTrack, BeatsWithoutDownbeatsGetBarsFromTheFirstBeat) {
+  Json doc = fixture::analysis({});
+  doc["downbeats"] = nullptr;
+  doc["meter"] = nullptr;
+  Json beats = Json::array();
+  for (int k = 0; k < 40; ++k) beats.push_back(0.25 + k * 0.5);
+  doc["beats"] = beats;
+  const auto t = mix::from_analysis(doc, "x");
+  EXPECT_FALSE(t.beatless());
+  EXPECT_TRUE(t.bars_guessed);
+  ASSERT_EQ(t.downbeats.size(), 10u);
+  EXPECT_DOUBLE_EQ(t.downbeats[1], 2.25);
+  EXPECT_FALSE(t.source_beat_grid.is_null());
+  doc["beats"] = Json::array({0.25, 0.75, 1.25});  // too few beats for two bars
+  EXPECT_TRUE(mix::from_analysis(doc, "x").beatless());
+}
+
 TEST(MixTrack, RefusesOtherDocuments) {
   Json doc = fixture::analysis({});
   doc["schema"] = "djb.plan/1";

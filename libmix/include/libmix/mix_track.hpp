@@ -39,6 +39,7 @@ struct MixTrack {
   std::optional<double> first_beat, period;  // the beat grid
   int meter = 4;
   std::vector<double> downbeats;
+  bool bars_guessed = false;  // no downbeats in the analysis: every meter-th beat from the first
   std::optional<audio::Key> key;
   std::string key_name, camelot;  // as printed by the analysis ("" without a key)
   std::optional<double> integrated_lufs, true_peak_dbtp;
