@@ -67,6 +67,12 @@ const Json& array_or_empty(const Json& doc, const char* key, const std::string& 
 
 }  // namespace
 
+bool MixTrack::steady(double t0, double t1) const {
+  for (const auto& [from, to] : off_tempo)
+    if (t0 < to && t1 > from) return false;
+  return true;
+}
+
 double MixTrack::end_time() const {
   return audible_end ? std::min(*audible_end, duration) : duration;
 }
@@ -174,6 +180,14 @@ MixTrack from_analysis(const Json& doc, const std::string& subject) {
   if (!std::is_sorted(t.downbeats.begin(), t.downbeats.end()))
     bad(subject, "downbeats are not in order");
   if (t.bpm && !t.period) bad(subject, "a bpm without a beat_grid");
+  if (t.bpm)
+    for (const auto& s : array_or_empty(doc, "tempo_segments", subject)) {
+      if (!s.is_object()) bad(subject, "a tempo segment is not an object");
+      const double bpm = number(s, "bpm", subject);
+      if (bpm > 0 && std::abs(bpm / *t.bpm - 1) > MixTrack::kSteadyTolerance)
+        t.off_tempo.emplace_back(number(s, "start", subject),
+                                 number(s, "end", subject) + 60.0 / bpm);
+    }
   // A steady beat whose bars the analysis would not place (no clear accent or chord change
   // on one beat in four) still mixes beat-matched: bars are counted from its first beat,
   // so beats meet beats though a phrase may start a beat or two off the bar.

@@ -241,6 +241,10 @@ void generate(const MixTrack& a, const MixTrack& b, const CandidateOptions& o, K
               reject("b_too_short", c);
               continue;
             }
+            if (!a.steady(exit, exit + c.a_seconds) || !b.steady(entry, entry + c.b_seconds)) {
+              reject("off_tempo", c);
+              continue;
+            }
             const Side& as = a_side[bar_index(bars)];
             const Side& bs = b_side[e][bar_index(bars)];
             const double low_a = as.low, low_b = bs.low, mid_a = as.mid, mid_b = bs.mid;

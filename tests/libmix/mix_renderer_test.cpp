@@ -206,8 +206,6 @@ TEST(MixRenderer, PreviewWindowOpeningOnAStretchedExitPlaysItWhole) {
   }
 }
 
-}  // namespace
-
 // A quiet, dynamic master is raised only as far as its true peak allows (ceiling plus the
 // limiter allowance), not to the target: the limiter would squash it otherwise.
 TEST(LoudnessGain, RaiseIsCappedByTruePeakHeadroom) {
@@ -246,3 +244,5 @@ TEST(LoudnessGain, PeaksCapEitherWayAndRaisingStopsAtMaxGain) {
   unknown.integrated_lufs = -20;  // no true peak: the plain gain
   EXPECT_NEAR(mix::loudness_gain(unknown, {}).gain_db, 6, 1e-9);
 }
+
+}  // namespace

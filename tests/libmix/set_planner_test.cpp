@@ -271,8 +271,6 @@ TEST(SetPlan, OneTrackAndLengthLimit) {
   EXPECT_THROW(mix::plan_set(three, o), audio::Error);
 }
 
-}  // namespace
-
 // The opener plays from its beginning: a music start a few bars in (a count-in) is where it
 // starts; one far in (a long quiet intro that analysis did not call music) is not, and the
 // plan says why either way. The closer plays to its end.
@@ -301,3 +299,5 @@ TEST(SetPlan, OpenerPlaysItsIntroAndCloserPlaysToItsEnd) {
   EXPECT_EQ(j["tracks"][0]["play"]["start_reason"], mix::opener_start(tracks[0]).reason);
   EXPECT_NE(j["tracks"][1]["play"]["end_reason"].get<std::string>().find("end"), std::string::npos);
 }
+
+}  // namespace

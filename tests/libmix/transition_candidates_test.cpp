@@ -320,4 +320,25 @@ TEST(Candidates, AnEntryAtBsIntroBeatsOneInItsDrop) {
   EXPECT_GT(cut_intro->breakdown[3], cut_drop->breakdown[3]);
 }
 
+// B opens with a 16-bar intro at another tempo (analysis tempo_segments): no overlap takes
+// any of it in, since A's steady beats would drift against it.
+TEST(Candidates, OverlapsStayOutOfAnOffTempoIntro) {
+  const auto a = track(spec("a.wav", 124, "8A"));
+  audio::Json doc = fixture::analysis(spec("b.wav", 126, "9A"));
+  const double bar = 4 * 60.0 / 126;
+  doc["tempo_segments"] = audio::Json::array(
+      {{{"start", 0.0}, {"end", 16 * bar - 0.5}, {"bpm", 131.0}, {"phase", 0.0}},
+       {{"start", 16 * bar}, {"end", 80 * bar}, {"bpm", 126.0}, {"phase", 16 * bar}}});
+  const auto b = mix::from_analysis(doc, "b.wav");
+  EXPECT_FALSE(b.steady(15 * bar, 17 * bar));
+  EXPECT_TRUE(b.steady(16 * bar, 24 * bar));
+  const auto set = mix::transition_candidates(a, b);
+  EXPECT_TRUE(has_rule(set, "off_tempo"));
+  for (const Candidate& c : set.candidates) {
+    if (c.type != TransitionType::fade && c.overlap_bars && *c.overlap_bars > 0) {
+      EXPECT_GE(c.entry, 16 * bar - 1e-6) << mix::candidate_to_json(c).dump();
+    }
+  }
+}
+
 }  // namespace

@@ -86,8 +86,6 @@ TEST(TruePeakLimiter, RejectsNonsense) {
   EXPECT_THROW(mix::TruePeakLimiter(0, 2), std::exception);
 }
 
-}  // namespace
-
 // A single over-ceiling click counts as a few tens of milliseconds of limiting (attack and
 // audible release), not the seconds the exponential release takes to reach exactly 1.
 TEST(TruePeakLimiter, ActingTimeOfOnePeakIsItsAudibleRelease) {
@@ -99,3 +97,5 @@ TEST(TruePeakLimiter, ActingTimeOfOnePeakIsItsAudibleRelease) {
   EXPECT_GT(lim.limited_frames(), 44100 * 5 / 1000);    // at least its look-ahead
   EXPECT_LT(lim.limited_frames(), 44100 * 400 / 1000);  // 2 dB released under 0.1 dB in 0.4 s
 }
+
+}  // namespace

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libaudio/json_out.hpp"
@@ -40,6 +41,11 @@ struct MixTrack {
   int meter = 4;
   std::vector<double> downbeats;
   bool bars_guessed = false;  // no downbeats in the analysis: every meter-th beat from the first
+  // Tempo segments (analysis "tempo_segments") more than kSteadyTolerance off bpm, as
+  // [first beat, last beat + a period]: a rubato intro, a tempo change. An overlap there
+  // would lay the other track's steady beats over a different tempo.
+  static constexpr double kSteadyTolerance = 0.005;
+  std::vector<std::pair<double, double>> off_tempo;
   std::optional<audio::Key> key;
   std::string key_name, camelot;  // as printed by the analysis ("" without a key)
   std::optional<double> integrated_lufs, true_peak_dbtp;
@@ -53,6 +59,8 @@ struct MixTrack {
   audio::Json source_beat_grid;  // copied verbatim into plans (null when beatless)
 
   bool beatless() const { return !bpm || !period || downbeats.size() < 2; }
+  // Whether [t0, t1] plays at bpm throughout (touches no off_tempo span).
+  bool steady(double t0, double t1) const;
   double bar_seconds() const { return period ? *period * meter : 0; }
   // Where the music is: audible_end or duration; music start: music_start, audible_start or 0.
   double end_time() const;
