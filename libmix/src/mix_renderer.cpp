@@ -323,7 +323,15 @@ struct Shape {
     return equal_power_in(x);
   }
   bool filters_out() const { return type == "bass_swap" || type == "filter"; }
-  bool filters_in() const { return type == "bass_swap"; }
+  bool filters_in() const { return type == "bass_swap" || type == "filter"; }
+  // Where B's lows come in during a filter transition, so two basses never sound together:
+  // under a high-pass sweep, once A's cutoff passes twice the shelf (A's bass is 20 dB and
+  // more down); under a low-pass sweep, which keeps A's bass, as A's fade ends.
+  double filter_bass_x() const {
+    if (filter == FilterType::low_pass) return 1.0 - 2 * beat_x;
+    const double x = std::log(2 * shelf_hz / from_hz) / std::log(to_hz / from_hz);
+    return std::clamp(x, beat_x, 1.0 - 2 * beat_x);
+  }
   BiquadCoeffs coeffs_out(double x, double rate) const {
     if (type == "bass_swap")
       return design_biquad(FilterType::low_shelf, rate, shelf_hz,
@@ -331,8 +339,9 @@ struct Shape {
     return design_biquad(filter, rate, from_hz * std::pow(to_hz / from_hz, x), 0);
   }
   BiquadCoeffs coeffs_in(double x, double rate) const {
+    const double at = type == "filter" ? filter_bass_x() : swap_x;
     return design_biquad(FilterType::low_shelf, rate, shelf_hz,
-                         kSwapCutDb * (1 - smooth_ramp((x - swap_x) / beat_x)));
+                         kSwapCutDb * (1 - smooth_ramp((x - at) / beat_x)));
   }
 };
 

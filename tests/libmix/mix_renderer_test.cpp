@@ -245,4 +245,20 @@ TEST(LoudnessGain, PeaksCapEitherWayAndRaisingStopsAtMaxGain) {
   EXPECT_NEAR(mix::loudness_gain(unknown, {}).gain_db, 6, 1e-9);
 }
 
+// A filter transition hands the low end over like a bass swap: B's lows come in only once
+// A's are gone, so the two basses never sound together for more than the hand-over bar.
+TEST(MixRenderer, FilterTransitionNeverLayersTwoBasses) {
+  const synth::Audio a = synth::sine(55, 10.0, 44100, 2, 0.25);
+  const synth::Audio b = synth::sine(62, 10.0, 44100, 2, 0.25);
+  for (const char* kind : {"highpass", "lowpass"}) {  // a low-pass keeps A's bass to the end
+    Fixture f("filter", 1.0, -20, -20, &a, &b);
+    f.plan.transitions[0].params = {{"filter", kind}};
+    MemorySink sink;
+    const mix::RenderResult r = mix::render_mix(f.plan, mix::layout_plan(f.plan, 44100), sink, {});
+    ASSERT_EQ(r.low_end.size(), 1u);
+    EXPECT_EQ(r.low_end[0].bars, 2);
+    EXPECT_LE(r.low_end[0].clash_bars, 1) << kind << " " << r.low_end[0].max_clash_db;
+  }
+}
+
 }  // namespace
