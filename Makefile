@@ -56,11 +56,16 @@ EVAL_DIR ?= $(BUILD)/eval-corpus
 # Then clip-highlights' song structure and chorus clips on synthesized songs and a concert
 # (eval-structure renders its own corpus in memory), and on songs played by sampled
 # instruments whose verse and chorus often share their chords (scripts/eval-structure-real).
+# Then the whole DJ chain (scripts/djb-mix) on two tempo-coherent sets of the game soundtracks,
+# each transition judged by ears other than the planner's: the qm-dsp peer's beats and the two
+# tracks' chroma, with the limiter and the set's ends (scripts/eval-mix-real; mixes in
+# $(BUILD)/eval-real/mix). Its FAIL lines are findings: it exits 0 once its tables print.
 eval: build
 	-@DJB_BIN=$(BUILD)/bin scripts/eval-analyze $(EVAL_DIR)
 	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-real
 	-@$(BUILD)/bin/eval-structure
 	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-structure-real
+	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-mix-real
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
