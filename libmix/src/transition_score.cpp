@@ -111,10 +111,13 @@ double tempo_term(double difference, double b_multiplier) {
   return clamp01(t);
 }
 
+// A cut lays no beat on another: at best what a fade gets, so where the tempi allow a
+// beat-matched overlap the overlap wins unless it clashes or misses the phrases; less
+// across a tempo jump the ear hears.
 double cut_tempo_term(double bpm_a, double bpm_b) {
   if (bpm_a <= 0 || bpm_b <= 0) return kFadeTempoTerm;
   const double jump = std::abs(std::log(bpm_b / bpm_a));
-  return std::clamp(0.8 - 5.0 * jump, 0.3, 0.8);
+  return std::clamp(kFadeTempoTerm - 5.0 * jump, 0.2, kFadeTempoTerm);
 }
 
 double harmonic_term(const std::optional<audio::Key>& a, const std::optional<audio::Key>& b) {
@@ -179,15 +182,15 @@ double clash_term(TransitionType type, FilterKind filter, double low_a, double l
   switch (type) {
     case TransitionType::cut:
       return 1.0;
-    // The lows overlap only around the swap: one bar's worth of a short overlap.
+    // The lows overlap only around the swap: one bar's worth of a short overlap. A filter
+    // transition hands the lows over the same way (djb-render brings B's in once A's are
+    // gone); a low-pass sweep also takes A's mids away.
     case TransitionType::bass_swap:
       bass *= 0.15;
       break;
     case TransitionType::filter:
-      if (filter == FilterKind::highpass)
-        bass *= 0.4;
-      else
-        mid *= 0.5, bass *= 0.8;
+      bass *= 0.15;
+      if (filter == FilterKind::lowpass) mid *= 0.5;
       break;
     default:
       break;
