@@ -212,10 +212,10 @@ TEST(LoudnessGain, RaiseIsCappedByTruePeakHeadroom) {
   mix::PlanTrack t;
   t.integrated_lufs = -23.5;
   t.true_peak_dbtp = -1.5;
-  mix::RenderOptions o;  // target -14, ceiling -1, allowance 2
+  mix::RenderOptions o;  // target -14, ceiling -1, allowance 1
   const mix::LoudnessGain g = mix::loudness_gain(t, o);
   EXPECT_NEAR(g.wanted_db, 9.5, 1e-9);
-  EXPECT_NEAR(g.gain_db, 2.5, 1e-9);  // -1.5 + 2.5 = +1 dBTP: 2 dB over the -1 ceiling
+  EXPECT_NEAR(g.gain_db, 1.5, 1e-9);  // -1.5 + 1.5 = 0 dBTP: 1 dB over the -1 ceiling
   EXPECT_EQ(g.capped_by, "headroom");
   o.limiter_allowance_db = 12;  // loudness over dynamics
   EXPECT_NEAR(mix::loudness_gain(t, o).gain_db, 9.5, 1e-9);
@@ -234,10 +234,10 @@ TEST(LoudnessGain, PeaksCapEitherWayAndRaisingStopsAtMaxGain) {
   const mix::LoudnessGain g = mix::loudness_gain(quiet, {});
   EXPECT_NEAR(g.gain_db, 12, 1e-9);
   EXPECT_EQ(g.capped_by, "max_gain");
-  mix::PlanTrack overs;  // inter-sample overs 3.5 dB over the ceiling: turned down to 2 dB over
+  mix::PlanTrack overs;  // inter-sample overs 3.5 dB over the ceiling: turned down to 1 dB over
   overs.integrated_lufs = -16;
   overs.true_peak_dbtp = 2.5;
-  EXPECT_NEAR(mix::loudness_gain(overs, {}).gain_db, -1.5, 1e-9);
+  EXPECT_NEAR(mix::loudness_gain(overs, {}).gain_db, -2.5, 1e-9);
   EXPECT_EQ(mix::loudness_gain(overs, {}).capped_by, "headroom");
   mix::PlanTrack unknown;  // no loudness: left as it is
   EXPECT_NEAR(mix::loudness_gain(unknown, {}).gain_db, 0, 1e-9);

@@ -53,7 +53,9 @@ struct RenderOptions {
   double target_lufs = -14.0;
   double max_gain_db = 12.0;
   // How far a track's raised true peak may go over the limiter's ceiling (loudness_gain).
-  double limiter_allowance_db = 2.0;
+  // 1 dB keeps the limiter on under 5 % of the demo mix and under 10 % of real sets; 2 dB
+  // put it on 13 % of the demo.
+  double limiter_allowance_db = 1.0;
   LimiterOptions limiter;
   // Called on the rendering thread now and then with mix seconds done and in all.
   std::function<void(double done, double total)> on_progress;
@@ -67,7 +69,7 @@ struct RenderedPiece {
 
 // A track's loudness-matching gain: the target minus its integrated loudness, at most
 // max_gain_db, and at most what takes its true peak limiter_allowance_db over the limiter's
-// ceiling. A dynamic master (peak-to-loudness ratio over ceiling + allowance - target, 14.5
+// ceiling. A dynamic master (peak-to-loudness ratio over ceiling + allowance - target, 13.5
 // dB by default for an MP3) then plays quieter than the target instead of being squashed:
 // raised to the target, the limiter would work through its whole length. A track without
 // a measured true peak gets the plain gain.
