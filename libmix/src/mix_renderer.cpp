@@ -465,6 +465,19 @@ LoudnessGain loudness_gain(const PlanTrack& t, const RenderOptions& opt) {
   return g;
 }
 
+double set_target_lufs(const MixPlan& plan, const RenderOptions& opt) {
+  std::vector<double> reach;
+  for (const PlanTrack& t : plan.tracks)
+    if (t.integrated_lufs && std::isfinite(*t.integrated_lufs))
+      reach.push_back(*t.integrated_lufs + loudness_gain(t, opt).gain_db);
+  if (reach.empty()) return opt.target_lufs;
+  const auto mid = reach.begin() + static_cast<long>(reach.size() / 2);
+  std::nth_element(reach.begin(), mid, reach.end());
+  double median = *mid;
+  if (reach.size() % 2 == 0) median = 0.5 * (median + *std::max_element(reach.begin(), mid));
+  return std::clamp(median, opt.target_lufs - kMaxSetDropLu, opt.target_lufs);
+}
+
 RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink,
                         const RenderOptions& opt) {
   const int rate = tl.sample_rate;
@@ -473,12 +486,14 @@ RenderResult render_mix(const MixPlan& plan, const Timeline& tl, AudioSink& sink
   result.sample_rate = rate;
   result.channels = kChannels;
 
+  RenderOptions set_opt = opt;
+  set_opt.target_lufs = result.target_lufs = set_target_lufs(plan, opt);
   std::vector<double> gains(n_tracks, 1.0);
   result.tracks.resize(n_tracks);
   for (std::size_t i = 0; i < n_tracks; ++i) {
     RenderedTrack& rt = result.tracks[i];
     rt.index = static_cast<int>(i);
-    rt.loudness = loudness_gain(plan.tracks[i], opt);
+    rt.loudness = loudness_gain(plan.tracks[i], set_opt);
     gains[i] = std::pow(10.0, rt.loudness.gain_db / 20.0);
     for (const Piece& p : tl.tracks[i].pieces)
       rt.pieces.push_back({p,

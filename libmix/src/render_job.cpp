@@ -185,6 +185,7 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   rep["preview"] = job.render.preview;
   rep["engine"] = job.render.engine == StretchEngine::finer ? "finer (R3)" : "faster (R2)";
   rep["target_lufs"] = job.render.target_lufs;
+  rep["set_target_lufs"] = audio::round_to(r.target_lufs, 2);
   rep["ceiling_dbtp"] = job.render.limiter.ceiling_dbtp;
   rep["limiter_ceiling_dbtp"] = audio::round_to(render.limiter.ceiling_dbtp, 2);
   rep["limiter_allowance_db"] = job.render.limiter_allowance_db;

@@ -261,4 +261,24 @@ TEST(MixRenderer, FilterTransitionNeverLayersTwoBasses) {
   }
 }
 
+// Most tracks dynamic: the set is matched a little lower so it stays even; one dynamic track
+// among loud masters does not pull the set down; never more than kMaxSetDropLu.
+TEST(LoudnessGain, SetTargetFollowsTheMedianTracksReach) {
+  auto set = [](std::vector<std::pair<double, double>> tracks) {  // {lufs, true peak}
+    mix::MixPlan p;
+    for (auto [lufs, tp] : tracks) {
+      mix::PlanTrack t;
+      t.integrated_lufs = lufs;
+      t.true_peak_dbtp = tp;
+      p.tracks.push_back(t);
+    }
+    return mix::set_target_lufs(p, {});
+  };
+  // Each reaches lufs + (ceiling -1 + allowance 1 - peak): -16.5, -16, -15.5.
+  EXPECT_NEAR(set({{-18, -1.5}, {-18, -2}, {-18, -2.5}}), -16, 1e-9);
+  EXPECT_NEAR(set({{-9, 0.5}, {-23.5, -1}, {-10, 0}}), -14, 1e-9);  // loud masters
+  EXPECT_NEAR(set({{-30, 0}, {-30, 0}, {-30, -1}}), -17, 1e-9);     // at most 3 LU down
+  EXPECT_NEAR(set({{-20, -1.5}, {-12, 0}}), -16.25, 1e-9);  // even count: mean of -18.5, -14
+}
+
 }  // namespace

@@ -80,6 +80,13 @@ struct LoudnessGain {
 };
 LoudnessGain loudness_gain(const PlanTrack& track, const RenderOptions& options);
 
+// The loudness a set is matched to: target_lufs, lowered to what the median track can reach
+// under its peak cap (loudness_gain), but at most kMaxSetDropLu. When most tracks are
+// dynamic masters the whole set plays a little quieter and stays even, instead of loud
+// tracks beside capped ones; one quiet track among loud masters does not pull the set down.
+inline constexpr double kMaxSetDropLu = 3.0;
+double set_target_lufs(const MixPlan& plan, const RenderOptions& options);
+
 struct RenderedTrack {
   int index = 0;
   LoudnessGain loudness;
@@ -93,6 +100,7 @@ struct RenderedTransition {
 };
 
 struct RenderResult {
+  double target_lufs = 0;   // set_target_lufs: what the tracks were matched to
   std::int64_t frames = 0;  // written
   int sample_rate = 44100, channels = 2;
   std::vector<RenderedTrack> tracks;
