@@ -38,7 +38,7 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 //    confidence that tracks accuracy, a tempo for drums deep in a mix.
 // 5: the pulse family no longer favours a level that groups three tatums (2:3 levels of a
 //    syncopated 4/4 beat).
-// 6: beats follow the onset strength of all bands, not the kick-weighted accent (beats of
+// 6: the beat tracker weighs the kick/bass band less than the tempo does (beats of
 //    syncopated arrangements move off the bass's anticipations onto the beat).
 inline constexpr int kAnalysisVersion = 6;
 

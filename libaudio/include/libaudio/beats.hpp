@@ -1,7 +1,7 @@
 // Beat tracking and the beat grid.
 //
 // 1. track_beats: dynamic programming after Ellis (2007): the beat sequence maximising the
-//    accent (analyze_beats: the onset strength of all bands alike) at the beats minus a penalty on each inter-beat interval's log-deviation from
+//    accent (analyze_beats: onset strength + 0.5 x the low band) at the beats minus a penalty on each inter-beat interval's log-deviation from
 //    the local beat period. The local period follows a tempo curve (the comb re-measured
 //    within 12 % of the global period in 12 s windows), so sectional tempo changes are
 //    followed instead of fought. Each beat is placed where its attack rises through half its
