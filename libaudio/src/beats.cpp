@@ -570,9 +570,7 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
   // figures (anticipations, swung eighths) that a kick-weighted accent pulls the phase onto
   // (MIDI tuning half: beat F 0.688 -> 0.735). Without any extra weight (0.756) a
   // breakbeat's snares and off-beat hats took the phase half a beat off.
-  std::vector<float> accent(f.frames());
-  for (std::size_t i = 0; i < accent.size(); ++i)
-    accent[i] = f.strength[i] + kBeatLowWeight * f.low_flux[i];
+  const std::vector<float> accent = beat_accent(f, kBeatLowWeight);
   const std::vector<BeatPoint> tracked =
       track_beats(accent, f.frame_rate, tempo.period_frames, options);
   // The active part: from the first to the last frame whose accent reaches a tenth of the

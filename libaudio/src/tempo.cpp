@@ -209,9 +209,9 @@ const Level& family_of(const std::vector<Level>& peaks, const TempoOptions& o) {
 
 }  // namespace
 
-std::vector<float> beat_accent(const OnsetFeatures& f) {
+std::vector<float> beat_accent(const OnsetFeatures& f, float low_weight) {
   std::vector<float> a(f.frames());
-  for (std::size_t i = 0; i < a.size(); ++i) a[i] = f.strength[i] + 2.0f * f.low_flux[i];
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = f.strength[i] + low_weight * f.low_flux[i];
   return a;
 }
 

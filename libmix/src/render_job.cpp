@@ -62,6 +62,17 @@ Json seconds_or_null(double v) {
   return std::isfinite(v) ? Json(audio::round_to(v, 2)) : Json(nullptr);
 }
 
+// A transition's bass clash (low_end_meter.hpp); null in a preview, which has no solo
+// parts to judge a bass's level by.
+Json low_end_json(const LowEndClash& c) {
+  Json bars = Json::array();
+  for (double db : c.bar_clash_db) bars.push_back(audio::round_to(db, 2));
+  return {{"bars", c.bars},
+          {"clash_bars", c.clash_bars},
+          {"max_clash_db", audio::round_to(c.max_clash_db, 2)},
+          {"bar_clash_db", bars}};
+}
+
 Json db_or_null(double linear) {
   return linear > 0 ? Json(audio::round_to(20 * std::log10(linear), 2)) : Json(nullptr);
 }
@@ -240,20 +251,8 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
          {"target_bpm", pt.target_bpm},
          {"stretch_a", pt.stretch_a},
          {"stretch_b", pt.stretch_b},
-         {"beat_alignment_ms", audio::round_to(tl.transitions[k].align * 1e3, 3)}});
-  }
-  for (std::size_t k = 0; k < transitions.size(); ++k) {
-    if (k >= r.low_end.size()) {  // a preview: no solo parts to judge a bass's level by
-      transitions[k]["low_end"] = nullptr;
-      continue;
-    }
-    const LowEndClash& c = r.low_end[k];
-    Json bars = Json::array();
-    for (double db : c.bar_clash_db) bars.push_back(audio::round_to(db, 2));
-    transitions[k]["low_end"] = {{"bars", c.bars},
-                                 {"clash_bars", c.clash_bars},
-                                 {"max_clash_db", audio::round_to(c.max_clash_db, 2)},
-                                 {"bar_clash_db", bars}};
+         {"beat_alignment_ms", audio::round_to(tl.transitions[k].align * 1e3, 3)},
+         {"low_end", k < r.low_end.size() ? low_end_json(r.low_end[k]) : Json(nullptr)}});
   }
   rep["transitions"] = transitions;
   rep["stretched_source_seconds"] = sec(r.stretched_source_frames);

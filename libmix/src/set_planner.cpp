@@ -353,11 +353,12 @@ SetPlan realise(const std::vector<MixTrack>& tracks, const std::vector<int>& ord
   std::optional<double> min_exit;
   for (std::size_t k = 0; k < n; ++k) {
     const MixTrack& a = tracks[static_cast<std::size_t>(order[k])];
-    PlannedTrack pt{order[k], start, a.end_time(), start_reason,
-                    a.audible_end ? "the closer plays to its audible end (the last frame above "
-                                    "the silence threshold)"
-                                  : "the closer plays to its end"};
-    if (k + 1 < n) {
+    PlannedTrack pt{order[k], start, a.end_time(), start_reason, ""};
+    if (k + 1 == n) {
+      pt.end_reason = a.audible_end ? "the closer plays to its audible end (the last frame "
+                                      "above the silence threshold)"
+                                    : "the closer plays to its end";
+    } else {
       CandidateOptions o = options.candidates;
       o.min_exit = min_exit;
       o.a_start = start;

@@ -52,7 +52,9 @@ std::int64_t pow2_at_least(std::int64_t n) {
 }  // namespace
 
 TruePeakLimiter::TruePeakLimiter(int sample_rate, int channels, const LimiterOptions& o)
-    : channels_(channels), ceiling_(std::pow(10.0, (o.ceiling_dbtp - kMarginDb) / 20.0)) {
+    : channels_(channels),
+      ceiling_(std::pow(10.0, (o.ceiling_dbtp - kMarginDb) / 20.0)),
+      acting_(std::pow(10.0, -kActingDb / 20.0)) {
   if (sample_rate <= 0 || channels <= 0 || o.lookahead_ms <= 0 || o.release_ms <= 0 ||
       o.ceiling_dbtp > 0)
     throw audio::Error(audio::Exit::usage, "limiter", "bad limiter settings");
@@ -139,8 +141,7 @@ void TruePeakLimiter::emit_delayed(std::vector<float>& out) {
   const std::int64_t j = in_ - 1 - static_cast<std::int64_t>(latency_);
   if (j < 0) return;  // still filling the look-ahead
   const double g = std::min(1.0, r_sum_ / static_cast<double>(look_));
-  static const double acting = std::pow(10.0, -kActingDb / 20.0);
-  if (g < acting) ++limited_;
+  if (g < acting_) ++limited_;
   min_gain_ = std::min(min_gain_, g);
   for (int ch = 0; ch < channels_; ++ch) out.push_back(static_cast<float>(sample(j, ch) * g));
   ++out_;

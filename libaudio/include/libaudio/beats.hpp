@@ -1,11 +1,12 @@
 // Beat tracking and the beat grid.
 //
 // 1. track_beats: dynamic programming after Ellis (2007): the beat sequence maximising the
-//    accent (analyze_beats: onset strength + 0.5 x the low band) at the beats minus a penalty on each inter-beat interval's log-deviation from
-//    the local beat period. The local period follows a tempo curve (the comb re-measured
-//    within 12 % of the global period in 12 s windows), so sectional tempo changes are
-//    followed instead of fought. Each beat is placed where its attack rises through half its
-//    peak, which sits at the same place for a click, a kick or a pad.
+//    accent (analyze_beats: onset strength + 0.5 x the low band) at the beats minus a
+//    penalty on each inter-beat interval's log-deviation from the local beat period. The
+//    local period follows a tempo curve (the comb re-measured within 12 % of the global
+//    period in 12 s windows), so sectional tempo changes are followed instead of fought.
+//    Each beat is placed where its attack rises through half its peak, which sits at the
+//    same place for a click, a kick or a pad.
 // 2. fit_beat_grid: the tracked beats get beat numbers (a gap of n periods counts n, extra
 //    beats half-way are dropped), then a line time = first_beat + number x period is fitted
 //    over the whole track by weighted least squares (strong, drum-carried beats count more),

@@ -75,9 +75,10 @@ struct TempoEstimate {
 
 TempoEstimate estimate_tempo(const OnsetFeatures& features, const TempoOptions& options = {});
 
-// The beat accent both tempo and beat tracking follow: onset strength + 2 x low-band flux
-// (the kick anchors the beat in dance music; hats alone must not).
-std::vector<float> beat_accent(const OnsetFeatures& features);
+// The accent tempo and beat tracking follow: onset strength + low_weight x low-band flux.
+// Tempo counts the kick/bass band 3 times (2 extra: the kick anchors the beat in dance
+// music; hats alone must not); the beat tracker less (beats.cpp).
+std::vector<float> beat_accent(const OnsetFeatures& features, float low_weight = 2.0f);
 
 // Parses "70-180" into a range; throws Error(usage) unless 20 <= min < max <= 400. A range
 // narrower than an octave may hold no octave of the beat: then there is no tempo.

@@ -62,6 +62,7 @@ class TruePeakLimiter {
   std::vector<double> r_;          // released gain per frame, ring (for the moving average)
   double r_prev_ = 1.0, r_sum_ = 0.0;
   double min_gain_ = 1.0;
+  double acting_;  // the gain under which a frame counts as limited (kActingDb)
   std::int64_t limited_ = 0;
 };
 
