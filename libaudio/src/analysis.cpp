@@ -76,7 +76,7 @@ Json analyze_input(const AnalysisInput& input, const AnalysisOptions& options) {
     LoudnessMeter meter(rate, channels);
     Resampler resampler(rate, kFeatureRate, 1);
     OnsetStream onsets;
-    ChromaAnalyzer chroma;
+    ChromaAnalyzer chroma(key_chroma_options());
     const double max_frames = options.max_seconds * rate;
 
     std::vector<float> chunk(kChunkFrames * static_cast<std::size_t>(channels));

@@ -51,7 +51,8 @@ ChromaAnalyzer::ChromaAnalyzer(const ChromaOptions& options) : options_(options)
   const auto& o = options_;
   if (o.sample_rate < 1000 || (o.decimation != 1 && o.decimation != 2) || o.n_fft < 256 ||
       o.n_fft % 2 != 0 || o.hop < 1 || o.hop > o.n_fft || !(o.min_freq > 0) ||
-      !(o.max_freq > o.min_freq) || !(o.peak_ratio >= 1) || o.max_peaks < 1) {
+      !(o.max_freq > o.min_freq) || !(o.peak_ratio >= 1) || o.max_peaks < 1 || o.harmonics < 1 ||
+      o.harmonics > 16 || !(o.harmonic_decay > 0 && o.harmonic_decay <= 1)) {
     throw Error(Exit::software, "", "invalid chroma options");
   }
   const double bin_hz = analysis_rate() / o.n_fft;
@@ -124,12 +125,20 @@ ChromaResult ChromaAnalyzer::finish() {
   out.first_centre = 0.5 * options_.n_fft / analysis_rate();
   out.tuning_cents = estimate_tuning_cents(peaks_);
   out.frames.resize(frame_end_.size());
+  if (options_.harmonics > 1) out.harmonic.resize(frame_end_.size());
   std::size_t begin = 0;
   for (std::size_t f = 0; f < frame_end_.size(); ++f) {
     PitchClassProfile& p = out.frames[f];
     p.fill(0.0f);
     for (std::size_t i = begin; i < frame_end_[f]; ++i)
       add_to_profile(p, peaks_[i], out.tuning_cents);
+    if (options_.harmonics > 1) {
+      PitchClassProfile& hp = out.harmonic[f];
+      hp.fill(0.0f);
+      for (std::size_t i = begin; i < frame_end_[f]; ++i)
+        add_with_subharmonics(hp, peaks_[i], out.tuning_cents, options_.harmonics,
+                              options_.harmonic_decay);
+    }
     begin = frame_end_[f];
   }
   return out;
@@ -181,6 +190,16 @@ void add_to_profile(PitchClassProfile& profile, const TonalPeak& peak, double tu
   const double w = std::cos(M_PI * (p - n));
   const int pc = ((int(n) + 9) % 12 + 12) % 12;  // pitch 0 is A
   profile[std::size_t(pc)] += float(peak.weight * w * w);
+}
+
+void add_with_subharmonics(PitchClassProfile& profile, const TonalPeak& peak, double tuning_cents,
+                           int harmonics, double decay) {
+  double weight = 1.0;
+  for (int h = 1; h <= harmonics; ++h, weight *= decay) {
+    const TonalPeak under{float(peak.pitch - 12.0 * std::log2(double(h))),
+                          float(peak.weight * weight)};
+    add_to_profile(profile, under, tuning_cents);
+  }
 }
 
 }  // namespace audio

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
 #include <utility>
 
 namespace audio {
@@ -208,6 +209,21 @@ bool harmonic(const PitchClassProfile& p, double floor) {
   return sum >= floor && n >= 3;
 }
 
+// How far the best key's score stands above the second's.
+double lead(std::array<double, 24> scores) {
+  std::partial_sort(scores.begin(), scores.begin() + 2, scores.end(), std::greater<>());
+  return scores[0] - scores[1];
+}
+
+// The plain reading's lead under which the harmonic reading is consulted (key_chroma_options).
+constexpr double kUnsureLead = 0.03;
+
+// Whether the harmonic reading gives the key: only when the plain one is unsure and the
+// harmonic one is surer.
+bool prefer_harmonic(double plain_lead, double harmonic_lead) {
+  return plain_lead < kUnsureLead && harmonic_lead > plain_lead;
+}
+
 // Key segments by binary segmentation: cut a span where its two sides, each scored on its
 // whole profile, fit two different keys best; keep the cut if each side prefers its own key
 // to the other side's by a margin and both hold enough harmony; recurse on the sides.
@@ -217,16 +233,25 @@ bool harmonic(const PitchClassProfile& p, double floor) {
 // about 0.11, real modulations by a fifth or a step at 0.23 and more.
 class Segmenter {
  public:
+  // Cuts are found on the plain reading of the chroma (the margins above were measured on
+  // it); a segment's key (fit) is read as analyze_key reads the track's, by whichever of the
+  // plain and harmonic readings analyze_key would take (prefer_harmonic).
   Segmenter(const ChromaResult& chroma, const KeyOptions& options)
       : options_(options),
         prefix_(chroma.frames.size() + 1),
         pitched_(chroma.frames.size() + 1, 0.0) {
-    for (std::size_t f = 0; f < chroma.frames.size(); ++f) {
+    const std::size_t n = chroma.frames.size();
+    if (chroma.harmonic.size() == n) harmonic_prefix_.resize(n + 1);
+    for (std::size_t f = 0; f < n; ++f) {
       prefix_[f + 1] = prefix_[f];
       pitched_[f + 1] = pitched_[f];
+      if (!harmonic_prefix_.empty()) harmonic_prefix_[f + 1] = harmonic_prefix_[f];
       if (!harmonic(chroma.frames[f], options.frame_floor)) continue;
-      for (int c = 0; c < 12; ++c)
+      for (int c = 0; c < 12; ++c) {
         prefix_[f + 1][std::size_t(c)] += chroma.frames[f][std::size_t(c)];
+        if (!harmonic_prefix_.empty())
+          harmonic_prefix_[f + 1][std::size_t(c)] += chroma.harmonic[f][std::size_t(c)];
+      }
       pitched_[f + 1] += chroma.frame_seconds;
     }
   }
@@ -234,13 +259,14 @@ class Segmenter {
   // Frames [a, b) -> boundaries (frame indices) of the segments inside, in order.
   void split(std::size_t a, std::size_t b, std::vector<std::size_t>& cuts) const {
     const double min = options_.min_segment_seconds;
+
     double best_fit = -1e300, best_margin = 0;
     std::size_t best = 0;
     for (std::size_t t = a + 1; t < b; ++t) {
       const double wl = pitched_[t] - pitched_[a], wr = pitched_[b] - pitched_[t];
       if (wl < min) continue;
       if (wr < min) break;
-      const auto l = scores(a, t), r = scores(t, b);
+      const auto l = scores_of(prefix_, a, t), r = scores_of(prefix_, t, b);
       const auto kl = std::size_t(std::max_element(l.begin(), l.end()) - l.begin());
       const auto kr = std::size_t(std::max_element(r.begin(), r.end()) - r.begin());
       if (kl == kr) continue;
@@ -260,10 +286,7 @@ class Segmenter {
   }
 
   std::array<double, 24> scores(std::size_t a, std::size_t b) const {
-    PitchClassProfile p;
-    for (int c = 0; c < 12; ++c)
-      p[std::size_t(c)] = float(prefix_[b][std::size_t(c)] - prefix_[a][std::size_t(c)]);
-    return key_scores(p, options_.profile);
+    return scores_of(clearer(a, b), a, b);
   }
 
   // The best key of frames [a, b).
@@ -273,8 +296,24 @@ class Segmenter {
   }
 
  private:
+  using Prefix = std::vector<std::array<double, 12>>;
+  // The reading of frames [a, b) that gives its key (prefer_harmonic).
+  const Prefix& clearer(std::size_t a, std::size_t b) const {
+    if (harmonic_prefix_.empty()) return prefix_;
+    return prefer_harmonic(lead(scores_of(prefix_, a, b)), lead(scores_of(harmonic_prefix_, a, b)))
+               ? harmonic_prefix_
+               : prefix_;
+  }
+
+  std::array<double, 24> scores_of(const Prefix& prefix, std::size_t a, std::size_t b) const {
+    PitchClassProfile p;
+    for (int c = 0; c < 12; ++c)
+      p[std::size_t(c)] = float(prefix[b][std::size_t(c)] - prefix[a][std::size_t(c)]);
+    return key_scores(p, options_.profile);
+  }
+
   const KeyOptions& options_;
-  std::vector<std::array<double, 12>> prefix_;
+  Prefix prefix_, harmonic_prefix_;
   std::vector<double> pitched_;
 };
 
@@ -303,6 +342,13 @@ std::vector<KeySegment> key_segments(const ChromaResult& chroma, const KeyOption
 }
 
 }  // namespace
+
+ChromaOptions key_chroma_options() {
+  ChromaOptions o;
+  o.harmonics = 8;
+  o.harmonic_decay = 0.8;
+  return o;
+}
 
 KeyAnalysis analyze_key(const ChromaResult& chroma, const KeyOptions& options) {
   KeyAnalysis out;
@@ -334,8 +380,24 @@ KeyAnalysis analyze_key(const ChromaResult& chroma, const KeyOptions& options) {
     return out;
   }
 
+  // Two readings of the same peaks: the plain profile, and the harmonic one (partials summed
+  // back to the notes they could belong to). Each is right where the other is fooled (see
+  // key_chroma_options): the harmonic one gives the key when the plain one is unsure.
+  const bool have_harmonic = chroma.harmonic.size() == n;
+  auto scores = key_scores(total, options.profile);
+  if (have_harmonic) {
+    PitchClassProfile summed{};
+    for (std::size_t f = 0; f < n; ++f) {
+      if (chroma.salience(f) < options.frame_floor) continue;
+      for (int c = 0; c < 12; ++c) summed[std::size_t(c)] += chroma.harmonic[f][std::size_t(c)];
+    }
+    const auto harmonic_scores = key_scores(summed, options.profile);
+    if (prefer_harmonic(lead(scores), lead(harmonic_scores))) {
+      scores = harmonic_scores;
+      out.harmonic = true;
+    }
+  }
   KeyEstimate est;
-  const auto scores = key_scores(total, options.profile);
   std::array<int, 24> order;
   for (int i = 0; i < 24; ++i) order[std::size_t(i)] = i;
   std::stable_sort(order.begin(), order.end(),

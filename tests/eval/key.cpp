@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   audio::cli::Tool tool("eval-key", "Key-analysis accuracy and speed on a corpus with truth");
   CLI::App& app = tool.app();
   std::string dir, reference, profile = "ensemble";
-  audio::ChromaOptions copt;
+  audio::ChromaOptions copt = audio::key_chroma_options();  // as djb-analyze takes it
   audio::KeyOptions kopt;
   app.add_option("DIR", dir, "Directory of NAME.wav|mp3 + NAME.truth.json")->required();
   app.add_option("--reference", reference, "JSON Lines of another analyser (eval-essentia)");

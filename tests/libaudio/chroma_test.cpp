@@ -167,6 +167,57 @@ TEST(Chroma, RejectsBadOptions) {
   o = {};
   o.min_freq = 3000;
   EXPECT_THROW(audio::ChromaAnalyzer{o}, std::exception);
+  o = {};
+  o.harmonics = 0;
+  EXPECT_THROW(audio::ChromaAnalyzer{o}, std::exception);
+  o = {};
+  o.harmonic_decay = 1.5;
+  EXPECT_THROW(audio::ChromaAnalyzer{o}, std::exception);
+}
+
+TEST(Chroma, SubharmonicsGoWhereAPeakCouldBeAHarmonicOf) {
+  // One peak at A4 (pitch 0): as the 3rd harmonic it stands for D3 (19.02 semitones down, so
+  // 2 % off D's centre), as the 5th for F2; the 2nd and 4th are octaves of A.
+  audio::PitchClassProfile p{};
+  audio::add_with_subharmonics(p, {0.0f, 1.0f}, 0.0, 5, 0.5);
+  const double off3 = std::cos(M_PI * (12 * std::log2(3.0) - 19)),
+               off5 = std::cos(M_PI * (12 * std::log2(5.0) - 28));
+  EXPECT_NEAR(p[9], 1 + 0.5 + 0.125, 1e-5);       // A: h = 1, 2, 4
+  EXPECT_NEAR(p[2], 0.25 * off3 * off3, 1e-5);    // D: h = 3
+  EXPECT_NEAR(p[5], 0.0625 * off5 * off5, 1e-5);  // F: h = 5
+  audio::PitchClassProfile plain{};
+  audio::add_with_subharmonics(plain, {0.0f, 1.0f}, 0.0, 1, 0.5);
+  EXPECT_FLOAT_EQ(plain[9], 1.0f);
+  EXPECT_FLOAT_EQ(std::accumulate(plain.begin(), plain.end(), 0.0f), 1.0f);
+}
+
+TEST(Chroma, HarmonicProfilesSendARealNotesPartialsBackToIt) {
+  // A C3 with the partials of a real instrument (1/h amplitudes, 8 of them): the plain
+  // profile gives its fifth (G, partials 3 and 6) a share of its own; the harmonic profile,
+  // built beside it, gives G less against C (0.23 against 0.26 of C's share).
+  const double f0 = midi_hz(48);
+  std::vector<float> x(static_cast<std::size_t>(4.0 * kRate), 0.0f);
+  for (int h = 1; h <= 8; ++h)
+    for (std::size_t i = 0; i < x.size(); ++i)
+      x[i] += static_cast<float>(0.2 / h * std::sin(2 * M_PI * f0 * h * double(i) / kRate));
+  audio::ChromaOptions o;
+  o.harmonics = 8;
+  o.harmonic_decay = 0.8;
+  const auto r = analyse(x, o);
+  ASSERT_EQ(r.harmonic.size(), r.frames.size());
+  audio::PitchClassProfile summed{};
+  for (const auto& f : r.harmonic)
+    for (int c = 0; c < 12; ++c) summed[c] += f[c];
+  const auto plain = total(r);
+  EXPECT_EQ(argmax(plain), 0);  // C
+  EXPECT_EQ(argmax(summed), 0);
+  EXPECT_GT(share(plain, 7), 0.05);
+  EXPECT_LT(share(summed, 7) / share(summed, 0), share(plain, 7) / share(plain, 0));
+  // The plain profiles do not depend on the option; without it there is no second set.
+  const auto alone = analyse(x);
+  EXPECT_TRUE(alone.harmonic.empty());
+  ASSERT_EQ(alone.frames.size(), r.frames.size());
+  for (std::size_t f = 0; f < r.frames.size(); ++f) EXPECT_EQ(alone.frames[f], r.frames[f]);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "libaudio/key.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,7 @@ std::vector<float> to_mono(const synth::Audio& a) {
 }
 
 audio::KeyAnalysis analyse(const std::vector<float>& x, const audio::KeyOptions& o = {}) {
-  audio::ChromaAnalyzer c;
+  audio::ChromaAnalyzer c(audio::key_chroma_options());  // as djb-analyze does
   c.push(x.data(), x.size());
   return audio::analyze_key(c.finish(), o);
 }
@@ -135,6 +137,64 @@ TEST(KeyScores, ProfileOfAKeyScoresItBest) {
     EXPECT_LE(s[best], 1.0);
   }
   EXPECT_EQ(audio::key_scores(audio::PitchClassProfile{})[0], 0.0);  // flat: no correlation
+}
+
+// A chroma result of `seconds` of one profile per frame, plain and harmonic.
+audio::ChromaResult steady(const audio::PitchClassProfile& plain,
+                           const audio::PitchClassProfile& harmonic, double seconds = 30) {
+  audio::ChromaResult r;
+  r.frame_seconds = 0.2;
+  r.frames.assign(static_cast<std::size_t>(seconds / r.frame_seconds), plain);
+  r.harmonic.assign(r.frames.size(), harmonic);
+  return r;
+}
+
+// How far the best of a profile's 24 key scores leads the second.
+double lead_of(const audio::PitchClassProfile& p) {
+  auto s = audio::key_scores(p);
+  std::sort(s.begin(), s.end(), std::greater<>());
+  return s[0] - s[1];
+}
+
+TEST(Key, TheHarmonicReadingGivesTheKeyOnlyWhereThePlainOneIsUnsure) {
+  // C major's scale with the tonic triad stressed, and the same halfway to G major (what a
+  // real instrument's partials do to the plain profile): the plain reading of the smeared
+  // profile is unsure, the harmonic reading of the clear one is sure.
+  audio::PitchClassProfile clear{};
+  for (int pc : {0, 2, 4, 5, 7, 9, 11}) clear[pc] = 1.0f;
+  for (int pc : {0, 4, 7}) clear[pc] += 1.0f;
+  audio::PitchClassProfile g_major = clear, smeared{};
+  std::rotate(g_major.begin(), g_major.begin() + 5, g_major.end());  // C major's shape on G
+  double least = 1;  // the blend of the two where the plain reading is least sure
+  for (int step = 0; step <= 100; ++step) {
+    audio::PitchClassProfile blend{};
+    for (int pc = 0; pc < 12; ++pc)
+      blend[pc] = (1 - step / 100.0f) * clear[pc] + step / 100.0f * g_major[pc];
+    if (lead_of(blend) < least) {
+      least = lead_of(blend);
+      smeared = blend;
+    }
+  }
+  ASSERT_LT(lead_of(smeared), 0.03);
+  ASSERT_GT(lead_of(clear), 0.05);
+  auto a = audio::analyze_key(steady(smeared, clear));
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "C major");
+  EXPECT_TRUE(a.harmonic);
+  EXPECT_NEAR(a.estimate->confidence, lead_of(clear), 1e-6);
+  // A sure plain reading stands, however sure the harmonic one.
+  ASSERT_GT(lead_of(g_major), 0.03);
+  a = audio::analyze_key(steady(g_major, clear));
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "G major");
+  EXPECT_FALSE(a.harmonic);
+  // Without harmonic profiles, the plain one alone, unsure or not.
+  audio::ChromaResult plain_only = steady(smeared, clear);
+  plain_only.harmonic.clear();
+  a = audio::analyze_key(plain_only);
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_FALSE(a.harmonic);
+  EXPECT_NEAR(a.estimate->confidence, lead_of(smeared), 1e-6);
 }
 
 TEST(Key, All24KeysOfTheSynthesizer) {

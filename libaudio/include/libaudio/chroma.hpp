@@ -9,6 +9,13 @@
 // peak then goes to the pitch class nearest its tuned pitch, weighted by cos^2 of its
 // distance from it (a peak half a semitone off, like an untuned drum, counts nothing).
 //
+// With `harmonics` above 1, finish() also builds a second set of profiles, `harmonic`, where
+// each peak also counts for the pitches of which it could be the h-th harmonic (h = 2..
+// harmonics, frequency / h), weighted harmonic_decay^(h-1): Gomez's harmonic pitch class
+// profile (HPCP). A real instrument's 3rd and 5th partials sound the fifth and the major
+// third above its note; summed back down, they vote for the note. The key analysis uses both
+// (key_chroma_options() in key.hpp); the default, 1, builds the plain profiles only.
+//
 // A frame's profile is left unnormalised: its sum is the frame's pitched salience (peak
 // magnitude in units of sine amplitude), 0 where nothing is pitched, so a key estimate that
 // adds profiles lets harmonic parts vote and drum-only parts abstain.
@@ -33,11 +40,13 @@ struct ChromaOptions {
   int decimation = 2;       // 1 or 2: push() analyses at sample_rate / decimation
   int n_fft = 4096;         // at the analysis rate
   int hop = 2048;
-  double min_freq = 55.0;    // A1
-  double max_freq = 2093.0;  // C7
-  double peak_ratio = 4.0;   // a peak must exceed this multiple of the local mean magnitude
-  int max_peaks = 24;        // strongest peaks kept per frame
-  double floor = 1e-4;       // ignore peaks quieter than this (sine amplitude, -80 dBFS)
+  double min_freq = 55.0;       // A1
+  double max_freq = 2093.0;     // C7
+  double peak_ratio = 4.0;      // a peak must exceed this multiple of the local mean magnitude
+  int max_peaks = 24;           // strongest peaks kept per frame
+  double floor = 1e-4;          // ignore peaks quieter than this (sine amplitude, -80 dBFS)
+  int harmonics = 1;            // 1..16; above 1, `harmonic` profiles too: a peak counts for
+  double harmonic_decay = 0.8;  // frequency / h, h = 1..harmonics, weighted decay^(h-1)
 };
 
 using PitchClassProfile = std::array<float, 12>;  // index 0 = C
@@ -49,10 +58,11 @@ struct TonalPeak {
 };
 
 struct ChromaResult {
-  double tuning_cents = 0.0;              // deviation from A = 440 Hz, in [-50, 50)
-  double frame_seconds = 0.0;             // hop / analysis rate: the time between frames
-  double first_centre = 0.0;              // centre time of frame 0 (frames are left-aligned)
-  std::vector<PitchClassProfile> frames;  // one per STFT frame, unnormalised (see above)
+  double tuning_cents = 0.0;                // deviation from A = 440 Hz, in [-50, 50)
+  double frame_seconds = 0.0;               // hop / analysis rate: the time between frames
+  double first_centre = 0.0;                // centre time of frame 0 (frames are left-aligned)
+  std::vector<PitchClassProfile> frames;    // one per STFT frame, unnormalised (see above)
+  std::vector<PitchClassProfile> harmonic;  // with subharmonics (harmonics > 1), else empty
 
   double frame_time(std::size_t i) const { return first_centre + frame_seconds * double(i); }
   double salience(std::size_t i) const;  // sum of frame i's profile
@@ -96,5 +106,10 @@ double estimate_tuning_cents(const std::vector<TonalPeak>& peaks);
 // Adds a peak to a profile: to the pitch class nearest pitch - tuning, weighted by cos^2 of
 // the distance (in semitones) from that class's centre.
 void add_to_profile(PitchClassProfile& profile, const TonalPeak& peak, double tuning_cents);
+
+// add_to_profile for the peak and for each pitch it could be the h-th harmonic of, h = 2..
+// harmonics, weighted decay^(h-1) (see ChromaOptions).
+void add_with_subharmonics(PitchClassProfile& profile, const TonalPeak& peak, double tuning_cents,
+                           int harmonics, double decay);
 
 }  // namespace audio
