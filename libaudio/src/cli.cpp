@@ -10,6 +10,7 @@
 #include <regex>
 #include <utility>
 
+#include "libaudio/progress.hpp"
 #include "libaudio/version.hpp"
 
 namespace audio::cli {
@@ -20,6 +21,8 @@ Tool::Tool(std::string name, std::string description)
                         "Print the version and exit");
   app_.add_flag("-q,--quiet", quiet_, "Print nothing but errors");
   app_.option_defaults()->always_capture_default();
+  // The shared options (-q, --progress) also after a subcommand: "dub-mux extract -q".
+  app_.fallthrough();
 }
 
 void Tool::add_progress_flag() {
@@ -40,6 +43,7 @@ void Tool::error(const std::string& subject, const std::string& message) const {
   for (char& c : line) {
     if (c == '\n') c = ' ';
   }
+  clear_progress_line();
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
@@ -48,7 +52,9 @@ void Tool::warn(const std::string& subject, const std::string& message) const {
 }
 
 void Tool::note(const std::string& message) const {
-  if (!quiet_) std::fprintf(stderr, "%s: %s\n", name_.c_str(), message.c_str());
+  if (quiet_) return;
+  clear_progress_line();
+  std::fprintf(stderr, "%s: %s\n", name_.c_str(), message.c_str());
 }
 
 // CLI11's message for two common slips names the wrong thing ("FILE is required", "A
@@ -99,6 +105,19 @@ int Tool::stdout_status() const {
   return 0;
 }
 
+namespace {
+
+// Thrown by read_stdin_by_default() when there is nothing to read: run() prints the usage.
+struct NoInputOnTerminal {};
+
+}  // namespace
+
+void Tool::read_stdin_by_default(std::vector<std::string>& files) const {
+  if (!files.empty()) return;
+  if (isatty(STDIN_FILENO)) throw NoInputOnTerminal{};
+  files.push_back("-");
+}
+
 int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
   try {
     app_.parse(argc, argv);
@@ -124,6 +143,12 @@ int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
       return static_cast<int>(Exit::io);
     }
     return static_cast<int>(code);
+  } catch (const NoInputOnTerminal&) {
+    // As sox and ffmpeg do: a bare command at a prompt asks for its usage, not for audio
+    // typed on the keyboard.
+    std::cerr << app_.help();
+    error("", "no input: give files, or pipe audio into standard input");
+    return static_cast<int>(Exit::usage);
   } catch (const std::exception& e) {
     const Error failure = as_error(e, "");
     error(failure);

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     if (refresh && store_dir.empty()) {
       throw audio::Error(Exit::usage, "--refresh", "needs --store");
     }
-    if (files.empty()) files.push_back("-");
+    tool.read_stdin_by_default(files);
     std::unique_ptr<audio::AnalysisStore> store;
     if (!store_dir.empty()) store = std::make_unique<audio::AnalysisStore>(store_dir);
 

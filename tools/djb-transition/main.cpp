@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
     if (max_opt->count() && !(max_length > 0))
       throw Error(Exit::usage, "--max-length", "must be a positive number of seconds");
 
-    if (files.empty()) files.push_back("-");
+    tool.read_stdin_by_default(files);
     int stdin_uses = 0;
     for (const auto& f : files) stdin_uses += f == "-";
     if (stdin_uses > 1) throw Error(Exit::usage, "-", "stdin can be read only once");

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +33,11 @@ class Tool {
   void add_progress_flag();
 
   int run(int argc, char** argv, const std::function<Exit()>& body);
+
+  // For programs whose files default to standard input: with no files, reads "-" when
+  // stdin is a pipe or a file; when it is a terminal, the program prints its usage on
+  // stderr and exits 64 instead of waiting silently. Call inside run()'s body.
+  void read_stdin_by_default(std::vector<std::string>& files) const;
 
   // "program: subject: message" on stderr; errors print even with --quiet.
   void error(const std::string& subject, const std::string& message) const;

@@ -1,11 +1,19 @@
 // A progress bar on stderr for long work. Drawn only when enabled (see
 // cli::Tool::progress_enabled), redrawn at most ten times a second, erased by finish().
+//
+// Whatever else a program prints on stderr goes through clear_progress_line() first (the
+// shared cli::Tool messages do), so a message never lands on the end of a bar: the bar is
+// erased, the message gets its own line, and the next update draws the bar again.
 #pragma once
 
 #include <chrono>
 #include <string>
 
 namespace audio {
+
+// Erases the bar on stderr if one is drawn; it comes back at its next update. Safe from any
+// thread.
+void clear_progress_line();
 
 class Progress {
  public:

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The command-line habits every program shares (djb-toolkit(7)), checked on all of them:
+# --help and --version, -q after a subcommand, the usage instead of a silent wait when a
+# program that reads standard input is started bare at a terminal, and error messages on
+# their own line, never on the end of a progress bar.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+PROGRAMS=(wf-hash wf-peaks wf-mixstems djb-analyze djb-transition djb-render dub-mux
+  clip-highlights golden-diff)
+
+case_ "--help and --version: stdout, exit 0, in every program"
+for p in "${PROGRAMS[@]}"; do
+  run "$BIN/$p" --help
+  expect_rc 0
+  expect_out_has "Usage: $p"
+  expect_err_empty
+  run "$BIN/$p" --version
+  expect_rc 0
+  check "$p --version names the program and the toolkit" \
+    "[ \"\$(printf '%s' \"\$OUT\" | cut -d' ' -f1-2)\" = '$p (djb-toolkit)' ]"
+done
+
+case_ "-q before or after a subcommand"
+for order in "-q extract" "extract -q"; do
+  # shellcheck disable=SC2086 # the words are the arguments
+  run "$BIN/dub-mux" $order missing.mp4 -o x.wav
+  expect_rc 66
+  expect_one_line_err dub-mux
+done
+
+# A pseudo-terminal on stdin (script(1) from util-linux): what a user at a prompt has.
+on_terminal() { timeout 20 script -qec "$*" /dev/null </dev/null; }
+
+case_ "a bare program on a terminal prints its usage instead of waiting for stdin"
+if command -v script >/dev/null; then
+  for p in djb-analyze wf-hash djb-transition; do
+    OUT=$(on_terminal "$BIN/$p")
+    RC=$?
+    expect_rc 64
+    expect_out_has "Usage: $p"
+    expect_out_has "$p: no input: give files, or pipe audio into standard input"
+  done
+  # Piped input is still read: a bare program reads stdin when it is not a terminal.
+  "$SYNTH" track --bpm 124 --key Am --sections intro:2,drop:2 -o a.wav
+  run_stdin a.wav "$BIN/wf-hash"
+  expect_rc 0
+  expect_out_has '"path":"-"'
+else
+  echo "skipped [$CURRENT]: script(1) is missing (package bsdutils)" >&2
+fi
+
+case_ "an error erases the progress bar first: its own line, never the bar's end"
+"$SYNTH" track --bpm 124 --key Am --sections intro:2,drop:2 -o a.wav
+run "$BIN/wf-hash" --progress a.wav missing.wav a.wav
+expect_rc 66
+check "a bar was drawn" "printf '%s' \"\$ERR\" | grep -q 'wf-hash \\['"
+check "the error line starts on an erased line" \
+  "printf '%s' \"\$ERR\" | tr '\r' '\n' | grep -q \$'^\\033\\[Kwf-hash: missing.wav: '"
+check "no bar text before the error on its line" \
+  "! printf '%s' \"\$ERR\" | tr '\r' '\n' | grep -q '%.*missing.wav'"
+
+finish
