@@ -186,6 +186,17 @@ expect_err_has "max-size"
 run_stdin big.wav "$WF" --max-size 1M
 expect_rc 65
 expect_one_line_err wf-hash
+# A library scan over masters: a 10-minute 44.1 kHz stereo WAV is over 100 MB, and hashing
+# streams, so no size limit applies unless one is asked for.
+ff -f lavfi -i anullsrc=r=44100:cl=stereo -t 600 -c:a pcm_s16le master.wav
+run "$WF" master.wav
+expect_rc 0
+check "a 106 MB master hashes by default, as sha256sum does" \
+  "[ \"\$(field sha256 \"\$OUT\")\" = \"\$(sha256sum master.wav | cut -d' ' -f1)\" ]"
+run "$WF" --max-size 100M master.wav
+expect_rc 65
+expect_err_has "max-size"
+rm -f master.wav
 run_stdin text.mp3 "$WF"
 expect_rc 65
 expect_one_line_err wf-hash

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   double threshold = audio::kDefaultThreshold;
   std::string store_dir;
   std::vector<std::string> files;
-  std::string max_size_text = "100M";
+  std::string max_size_text;
   bool fail_on_duplicate = false;
   int jobs = 0;
   app.add_option("files", files, "Audio files (none or - reads stdin)");
@@ -50,15 +50,18 @@ int main(int argc, char** argv) {
   app.add_option("--store", store_dir,
                  "Content-addressed store directory shared across runs (created if missing)");
   app.add_flag("--fail-on-duplicate", fail_on_duplicate, "Exit 1 if any file is a duplicate");
-  app.add_option("--max-size", max_size_text, "Largest file accepted (e.g. 100M, 2G)");
+  app.add_option("--max-size", max_size_text,
+                 "Refuse files larger than this (e.g. 100M, 2G; default: no limit)");
   app.add_option("-j,--jobs", jobs, "Files hashed in parallel (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   tool.add_progress_flag();
 
   return tool.run(argc, argv, [&]() -> Exit {
-    opt.max_size = audio::cli::parse_size(max_size_text, "--max-size");
-    if (opt.max_size <= 0) throw Error(Exit::usage, "--max-size", "must be above 0");
-    if (files.empty()) files.push_back("-");
+    if (app.count("--max-size")) {
+      opt.max_size = audio::cli::parse_size(max_size_text, "--max-size");
+      if (opt.max_size <= 0) throw Error(Exit::usage, "--max-size", "must be above 0");
+    }
+    tool.read_stdin_by_default(files);
     audio::HashStore store = store_dir.empty() ? audio::HashStore::in_memory()
                                                : audio::HashStore::open_directory(store_dir);
 

@@ -20,7 +20,7 @@ namespace audio {
 struct HashOptions {
   bool content = false;      // add content_sha256 / content_rule
   bool fingerprint = false;  // add the Chromaprint fingerprint
-  long long max_size = 100000000;
+  long long max_size = -1;   // bytes; < 0: no limit (hashing streams: size costs no memory)
 };
 
 struct HashResult {
