@@ -58,6 +58,16 @@ expect_rc 0
 expect_file out/stdin.mp3
 expect_err_has '"schema":"djb.progress/1"'
 check "every progress line is JSON" "printf '%s\n' \"\$ERR\" | node -e 'for (const l of require(\"fs\").readFileSync(0, \"utf8\").split(\"\\n\").filter(Boolean)) JSON.parse(l)'"
+check "the last progress line closes: done = total" "printf '%s\n' \"\$ERR\" | tail -1 | node -e 'const d = JSON.parse(require(\"fs\").readFileSync(0, \"utf8\")); if (!(d.total_seconds > 0 && d.done_seconds === d.total_seconds)) process.exit(1)'"
+
+case_ "a bare --progress never takes the plan as its value"
+run "$R" --progress plan.json -o out/bare-progress.wav
+expect_rc 0
+expect_file out/bare-progress.wav
+run "$R" --progress=xml plan.json -o out/bad-progress.wav
+expect_rc 64
+expect_one_line_err djb-render
+expect_no_file out/bad-progress.wav
 
 case_ "--preview: the transitions only, shorter, no track lists"
 run "$R" plan.json -o out/preview.mp3 --preview

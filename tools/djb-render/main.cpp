@@ -50,11 +50,12 @@ int main(int argc, char** argv) {
   app.add_option("--title", job.title, "Title of the mix (default: the output's name)");
   app.add_option("--artist", job.artist, "Artist of the mix");
   app.add_flag("--no-verify", no_verify, "Do not check the tracks' SHA-256 against the plan");
-  app.add_option("--progress", progress_mode,
-                 "Progress on stderr: bar (also without a terminal) or json (JSON Lines)")
-      ->expected(0, 1)
-      ->default_str("bar")
-      ->check(CLI::IsMember({"", "bar", "json"}));
+  // A flag that takes its value only as --progress=json: a flag never takes the next
+  // argument, so "--progress plan.json" reads the plan.
+  app.add_flag("--progress{bar}", progress_mode,
+               "Progress on stderr even when it is not a terminal: --progress (a bar) or "
+               "--progress=json (JSON Lines)")
+      ->check(CLI::IsMember({"bar", "json"}));
 
   return tool.run(argc, argv, [&]() -> audio::Exit {
     job.verify_sha256 = !no_verify;
@@ -62,16 +63,20 @@ int main(int argc, char** argv) {
     const bool json = progress_mode == "json";
     const bool given = app.count("--progress") > 0;
     audio::Progress bar(!json && (given || tool.progress_enabled()), "rendering");
-    double last = -1;
+    double last = -1, total_seen = 0;
+    auto json_line = [&](double done, double total) {
+      audio::Json line;
+      line["schema"] = "djb.progress/1";
+      line["done_seconds"] = audio::round_seconds(done);
+      line["total_seconds"] = audio::round_seconds(total);
+      audio::write_json_line(std::cerr, line);
+    };
     job.render.on_progress = [&](double done, double total) {
+      total_seen = total;
       if (json) {
-        if (done - last < 10.0 && done < total) return;  // a line per 10 s of mix
+        if (done - last < 10.0) return;  // a line per 10 s of mix; the last one comes below
         last = done;
-        audio::Json line;
-        line["schema"] = "djb.progress/1";
-        line["done_seconds"] = audio::round_seconds(done);
-        line["total_seconds"] = audio::round_seconds(total);
-        audio::write_json_line(std::cerr, line);
+        json_line(done, total);
       } else {
         bar.set_total(total);
         bar.update(done);
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
     audio::write_json_line(std::cout, report);
     audio::cli::flush_stdout();
     outputs.commit();
+    if (json) json_line(total_seen, total_seen);  // the closing line: the outputs are in place
     return audio::Exit::ok;
   });
 }
