@@ -106,8 +106,10 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
   r->option_prefix = prefix;
   const std::string p = "--" + prefix;
   const std::string group = "Waveform options";
+  // audiowaveform's names too, for wf-peaks (no prefix), so its scripts run unchanged.
+  const auto aw = [&prefix](const std::string& names) { return prefix.empty() ? names : ""; };
   app.add_option_function<std::string>(
-         p + "format",
+         aw("--output-format,") + p + "format",
          [r](const std::string& v) {
            r->format = parse_format(v);
            r->format_given = true;
@@ -124,11 +126,12 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
                          r->peaks_given = true;
                        },
                        "About N pixels over the whole input (json, dat), exactly N values "
-                       "(waveflow) [default: 4000]")
+                       "(waveflow) [default: 4000 for waveflow; json and dat default to "
+                       "256 samples per pixel, as audiowaveform]")
                     ->check(CLI::Range(1, kMaxPeaks))
                     ->type_name("N")
                     ->group(group);
-  auto* spp = app.add_option(p + "samples-per-pixel", request.samples_per_pixel,
+  auto* spp = app.add_option(aw("-z,--zoom,") + p + "samples-per-pixel", request.samples_per_pixel,
                              "Exactly N input samples per pixel (json, dat; at least 2)")
                   ->check(CLI::Range(2L, static_cast<long>(kMaxInt32)))
                   ->default_str("")
@@ -154,10 +157,10 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
   app.add_flag(p + "split-channels", request.split_channels,
                "One min/max series per channel instead of their mix")
       ->group(group);
-  app.add_option(p + "bits", request.bits, "Resolution of json and dat data: 8 or 16")
+  app.add_option(aw("-b,") + p + "bits", request.bits, "Resolution of json and dat data: 8 or 16")
       ->check(CLI::IsMember({8, 16}))
       ->group(group);
-  app.add_option(p + "width", request.width, "Picture width in pixels (svg, png)")
+  app.add_option(aw("-w,") + p + "width", request.width, "Picture width in pixels (svg, png)")
       ->check(CLI::Range(1, 30000))
       ->group(group);
   app.add_option(p + "height", request.height,
@@ -174,10 +177,12 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
         }
       },
       "COLOR");
-  app.add_option(p + "color", request.color, "Picture waveform colour, #rgb or #rrggbb")
+  app.add_option(p + "color" + aw(",--waveform-color"), request.color,
+                 "Picture waveform colour, #rgb or #rrggbb")
       ->check(color_check)
       ->group(group);
-  app.add_option(p + "background", request.background, "Picture background colour")
+  app.add_option(p + "background" + aw(",--background-color"), request.background,
+                 "Picture background colour")
       ->check(color_check)
       ->group(group);
 }
@@ -213,6 +218,12 @@ void resolve_peaks_format(PeaksRequest& request, const std::string& output) {
   }
   const PeaksFormat f = request.format;
   const std::string name = format_name(f);
+  // With no resolution asked for, json and dat take audiowaveform's zoom: peaks.js's zoom
+  // levels start at 256 samples per pixel and refuse data any coarser.
+  if ((f == PeaksFormat::json || f == PeaksFormat::dat) && !request.peaks_given &&
+      request.samples_per_pixel == 0 && !(request.pixels_per_second > 0)) {
+    request.samples_per_pixel = kDefaultSamplesPerPixel;
+  }
   if (f == PeaksFormat::waveflow || is_picture(f)) {
     if (request.samples_per_pixel > 0) {
       throw Error(Exit::usage, p + "samples-per-pixel", "does not apply to " + name);
@@ -522,6 +533,36 @@ void PeaksWriter::write(const std::string& path) const {
   AtomicFile file(path);
   write_all(file.fd(), bytes, path);
   file.commit();
+}
+
+FrameRange frame_range(double start_seconds, double end_seconds, int rate) {
+  if (!std::isfinite(start_seconds) || start_seconds < 0)
+    throw Error(Exit::usage, "--start", "must be 0 or more seconds");
+  FrameRange r;
+  r.begin = std::llround(start_seconds * rate);
+  if (end_seconds >= 0) {
+    if (!std::isfinite(end_seconds) || end_seconds <= start_seconds)
+      throw Error(Exit::usage, "--end", "must be after --start");
+    r.end = std::llround(end_seconds * rate);
+  }
+  return r;
+}
+
+std::int64_t FrameRange::length(std::int64_t total) const {
+  if (total < 0) return end < 0 ? -1 : end - begin;
+  const std::int64_t stop = end < 0 ? total : std::min(end, total);
+  return std::max<std::int64_t>(0, stop - begin);
+}
+
+bool add_in_range(PeaksWriter& writer, const float* interleaved, std::size_t frames, int channels,
+                  std::int64_t position, const FrameRange& range) {
+  const auto chunk_end = position + static_cast<std::int64_t>(frames);
+  const std::int64_t from = std::max(position, range.begin);
+  const std::int64_t to = range.end < 0 ? chunk_end : std::min(chunk_end, range.end);
+  if (to > from) {
+    writer.add(interleaved + (from - position) * channels, static_cast<std::size_t>(to - from));
+  }
+  return range.end < 0 || chunk_end < range.end;
 }
 
 }  // namespace audio

@@ -71,12 +71,16 @@ std::string hex_color(const Rgb& c) {
 
 }  // namespace
 
-Rgb parse_color(const std::string& text, const std::string& option) {
+Rgb parse_color(const std::string& given, const std::string& option) {
+  // audiowaveform writes colours without the '#' (3a7bd5): the same colour.
+  const std::string text =
+      !given.empty() && given[0] != '#' && (given.size() == 3 || given.size() == 6) ? "#" + given
+                                                                                    : given;
   const bool shape_ok =
       (text.size() == 4 || text.size() == 7) && text[0] == '#' &&
       std::all_of(text.begin() + 1, text.end(), [](char c) { return hex_digit(c) >= 0; });
   if (!shape_ok) {
-    throw Error(Exit::usage, option, "'" + text + "' is not a colour (#rgb or #rrggbb)");
+    throw Error(Exit::usage, option, "'" + given + "' is not a colour (#rgb or #rrggbb)");
   }
   auto at = [&](std::size_t i) { return hex_digit(text[i]); };
   if (text.size() == 4) {

@@ -24,7 +24,10 @@ printf '%s\n' "$OUT" >out.json
 check "exact key order" \
   '[ "$(js "Object.keys(d).join(\",\")" out.json)" = "version,channels,sample_rate,samples_per_pixel,bits,length,data" ]'
 check "version 2, mono mix, 8-bit" '[ "$(js "[d.version,d.channels,d.sample_rate,d.bits].join()" out.json)" = "2,1,44100,8" ]'
-check "about 4000 pixels: spp = ceil(132300/4000)" '[ "$(js "d.samples_per_pixel+\" \"+d.length" out.json)" = "34 3892" ]'
+check "audiowaveform's zoom, peaks.js's finest default: 256 spp, ceil(132300/256) pixels" '[ "$(js "d.samples_per_pixel+\" \"+d.length" out.json)" = "256 517" ]'
+run "$P" t.wav --peaks 4000 -o p4000.json
+expect_rc 0
+check "--peaks 4000: spp = ceil(132300/4000)" '[ "$(js "d.samples_per_pixel+\" \"+d.length" p4000.json)" = "34 3892" ]'
 check "data = length*2*channels" '[ "$(js "d.data.length===d.length*2*d.channels" out.json)" = true ]'
 check "half-scale tone peaks at 63..64" '[ "$(js "Math.max(...d.data)>=63&&Math.max(...d.data)<=64&&Math.min(...d.data)<=-63" out.json)" = true ]'
 check "one line, newline-terminated" '[ "$(wc -l <out.json)" -eq 1 ]'
@@ -104,11 +107,39 @@ expect_rc 0
 check "a named pipe is read once: same data, no sha256" \
   '[ "$(js "d.data.join()+\" \"+d.input.sha256" wffifo.json)" = "$(js "d.data.join()" wf7.json) null" ]'
 for f in t.wav t.flac t.mp3; do
-  run_stdin $f "$P" -
+  run_stdin $f "$P" - --peaks 4000
   expect_rc 0
   printf '%s\n' "$OUT" >stdin.json
-  check "stdin $f: near 4000 pixels" '[ "$(js "d.length>3555&&d.length<=4000&&d.data.length===d.length*2" stdin.json)" = true ]'
+  check "stdin $f, --peaks 4000 with the length unknown: near 4000 pixels" '[ "$(js "d.length>3555&&d.length<=4000&&d.data.length===d.length*2" stdin.json)" = true ]'
 done
+
+case_ "audiowaveform's option names: its scripts run unchanged"
+run "$P" t.wav -w 800 -h 200 -o aw.png
+expect_rc 0
+check "-w 800 -h 200 draws an 800x200 picture (not the help)" \
+  '[ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 aw.png)" = "800,200" ]'
+run "$P" -i t.wav --output-filename aw.json -z 512 -b 16 -s 1 -e 2
+expect_rc 0
+check "-z 512 -b 16 over 1..2 s: 512 spp, 16-bit, ceil(44100/512) pixels" \
+  '[ "$(js "[d.samples_per_pixel,d.bits,d.length].join()" aw.json)" = "512,16,87" ]'
+run "$P" t.wav --samples-per-pixel 441 -o all441.json
+run "$P" t.wav -s 1 -e 2 --samples-per-pixel 441 -o second.json
+check "-s 1 -e 2 is the whole's pixels 100..199 (441 spp: 100 pixels a second)" \
+  '[ "$(js "d.data.join()" second.json)" = "$(js "d.data.slice(200, 400).join()" all441.json)" ]'
+run "$P" -i t.wav --output-format png --waveform-color 3a7bd5 --background-color ffffff -w 300 -h 100 -o awc.png
+expect_rc 0
+expect_file awc.png
+run "$P" t.wav -s 99 -o late.json
+expect_rc 64
+expect_one_line_err wf-peaks
+expect_err_has "past the end"
+expect_no_file late.json
+run "$P" t.wav -s 2 -e 1 -o back.json
+expect_rc 64
+expect_one_line_err wf-peaks
+run "$P" -h
+expect_rc 0
+expect_out_has "Usage: wf-peaks"
 
 case_ "FLAC and MP3 inputs"
 run "$P" t.flac -o flac.json

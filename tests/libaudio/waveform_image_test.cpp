@@ -47,7 +47,10 @@ TEST(WaveformImage, ParseColor) {
   EXPECT_EQ(audio::parse_color("#3a7bd5", "--color"), kFg);
   EXPECT_EQ(audio::parse_color("#FFF", "--color"), kBg);
   EXPECT_EQ(audio::parse_color("#0a0", "--color"), (Rgb{0, 0xaa, 0}));
-  for (const char* bad : {"", "#", "3a7bd5", "#3a7bd", "#12345g", "blue", "#1234"}) {
+  // audiowaveform's spelling, without the '#'.
+  EXPECT_EQ(audio::parse_color("3a7bd5", "--color"), kFg);
+  EXPECT_EQ(audio::parse_color("0a0", "--color"), (Rgb{0, 0xaa, 0}));
+  for (const char* bad : {"", "#", "3a7bd", "#3a7bd", "#12345g", "blue", "#1234", "12345g"}) {
     try {
       audio::parse_color(bad, "--color");
       ADD_FAILURE() << "accepted '" << bad << "'";

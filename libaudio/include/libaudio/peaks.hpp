@@ -14,7 +14,10 @@
 // Resolution (json, dat):
 //   samples_per_pixel S    exactly S;
 //   pixels_per_second P    floor(sample_rate / P);
-//   peaks N (the default)  with the length known: max(2, ceil(frames / N)), so N pixels or
+//   (none of them)         256 samples per pixel, audiowaveform's default and the finest
+//                          zoom level of peaks.js's default configuration, which refuses
+//                          coarser data (resolve_peaks_format sets it);
+//   peaks N                with the length known: max(2, ceil(frames / N)), so N pixels or
 //                          slightly fewer; unknown (stdin): pixels are merged in pairs as the
 //                          input grows and grouped at the end, giving more than 8N/9 and at
 //                          most N pixels (inputs of at least 2N frames).
@@ -38,13 +41,17 @@ namespace audio {
 
 enum class PeaksFormat { json, dat, waveflow, svg, png };
 
+// json and dat's samples per pixel when no resolution is given (audiowaveform's default).
+inline constexpr long kDefaultSamplesPerPixel = 256;
+
 // Largest --peaks N (bounds the memory of the adaptive buffers, 16N pixels at most).
 inline constexpr int kMaxPeaks = 1000000;
 
 struct PeaksRequest {
   PeaksFormat format = PeaksFormat::json;
   bool format_given = false;       // false: guess from the output's extension
-  int peaks = 4000;                // resolution: about this many pixels over the file...
+  int peaks = 4000;                // resolution: about this many pixels over the file (the
+                                   // default of waveflow; json and dat default to 256 spp)...
   bool peaks_given = false;        // (set by the --peaks option)
   long samples_per_pixel = 0;      // ...or exactly this many samples per pixel...
   double pixels_per_second = 0;    // ...or this many pixels per second
@@ -114,5 +121,20 @@ class PeaksWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A part of the input, from `start` to `end` seconds (audiowaveform's --start and --end), as
+// frames [begin, end) at `rate`; end < 0 runs to the input's end. Error(usage) for a range
+// that is negative, not finite or empty.
+struct FrameRange {
+  std::int64_t begin = 0, end = -1;
+  // Frames of an input of `total` frames (-1 unknown) inside the range; -1 when unknown.
+  std::int64_t length(std::int64_t total) const;
+};
+FrameRange frame_range(double start_seconds, double end_seconds, int rate);
+
+// Adds to `writer` the frames of a chunk read at input frame `position` that fall inside
+// `range`. Returns false once the chunk reaches the range's end (nothing more to read).
+bool add_in_range(PeaksWriter& writer, const float* interleaved, std::size_t frames, int channels,
+                  std::int64_t position, const FrameRange& range);
 
 }  // namespace audio

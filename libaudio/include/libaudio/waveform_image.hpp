@@ -15,7 +15,8 @@ struct Rgb {
   bool operator==(const Rgb&) const = default;
 };
 
-// Parses "#rgb" or "#rrggbb" (case-insensitive). Throws Error(usage) naming `option`.
+// Parses "#rgb" or "#rrggbb" (case-insensitive), or either without the "#" as audiowaveform
+// writes colours. Throws Error(usage) naming `option`.
 Rgb parse_color(const std::string& text, const std::string& option);
 
 struct ImageColumns {
