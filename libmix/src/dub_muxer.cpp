@@ -467,6 +467,8 @@ class SubtitleTrack {
           "mov_text parameters");
     stream_->time_base = ctx_->time_base;
     av_dict_set(&stream_->metadata, "language", language.c_str(), 0);
+    // MP4 players enable a file's first text track whatever its flags: say so.
+    stream_->disposition = AV_DISPOSITION_DEFAULT;
     pkt_.reset(av_packet_alloc());
     buf_.resize(1 << 20);
   }
@@ -573,7 +575,22 @@ DubFit fit_dub(std::int64_t dub_frames, int sample_rate, double video_duration, 
   return f;
 }
 
-Json mux_dub(const DubMuxOptions& o) {
+std::string default_vtt_path(const std::string& output, const std::string& language) {
+  if (output.empty() || output == "-") return {};
+  std::string stem = output;
+  const std::size_t slash = stem.rfind('/');
+  const std::size_t dot = stem.rfind('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
+    std::string ext = stem.substr(dot);
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (ext == ".mp4") stem.resize(dot);
+  }
+  return stem + "." + language + ".vtt";
+}
+
+Json mux_dub(const DubMuxOptions& options) {
+  DubMuxOptions o = options;  // the default sidecar is filled in
   ff::init_logging();
   if (o.video.empty() || o.video == "-") {
     throw Error(Exit::usage, "--video", "must name a file (the video is read more than once)");
@@ -607,6 +624,8 @@ Json mux_dub(const DubMuxOptions& o) {
   if ((!o.srt_sidecar.empty() || !o.vtt_sidecar.empty()) && o.subtitles.empty()) {
     throw Error(Exit::usage, "--srt/--vtt", "need --subs");
   }
+  if (!o.subtitles.empty() && o.vtt_sidecar.empty() && !o.no_default_vtt)
+    o.vtt_sidecar = default_vtt_path(o.output, o.language);
   const bool to_stdout = o.output == "-";
   if (to_stdout && o.report == "-") {
     throw Error(Exit::usage, "--report", "stdout carries the MP4: name a file for the report");
@@ -722,6 +741,7 @@ Json mux_dub(const DubMuxOptions& o) {
   const std::int64_t audio_start = std::llround(v_start * rate);
   AacTrack dub(out.get(), rate, channels, audio_start, o.audio);
   dub.stream()->disposition = AV_DISPOSITION_DEFAULT;
+  av_dict_set(&dub.stream()->metadata, "language", o.language.c_str(), 0);
 
   // The original audio: copied when MP4 holds its codec, else encoded like the dub.
   AVStream* orig_copy = nullptr;
@@ -987,6 +1007,7 @@ Json mux_dub(const DubMuxOptions& o) {
                     {"codec", "aac"},
                     {"action", "encode"},
                     {"default", true},
+                    {"language", o.language},
                     {"sample_rate", rate},
                     {"channels", channels},
                     {"bit_rate", dub.bit_rate()},
@@ -1014,7 +1035,7 @@ Json mux_dub(const DubMuxOptions& o) {
                       {"codec", "mov_text"},
                       {"action", "encode"},
                       {"language", o.language},
-                      {"default", false},
+                      {"default", true},
                       {"cues", cues.cues.size()}});
   }
   doc["tracks"] = tracks;

@@ -96,6 +96,24 @@ check "audio starts with the video (less one priming frame)" 'near "$(stream_fie
 check "decodes without error" 'decodes_clean odd_out.mp4'
 check "first cue at 1.5 + 0.5 s" '[ "$(ffprobe -v error -select_streams s:0 -show_entries packet=pts_time,duration_time -of csv=p=0 odd_out.mp4 | sed -n 2p)" = "2.000000,1.000000" ]'
 
+case_ "mux: a WebVTT sidecar for browsers by default; --lang tags the dub too"
+run "$P" mux --video h264_a.mp4 --audio short.wav --subs subs.srt --lang spa -o def.mp4
+expect_rc 0
+printf '%s\n' "$OUT" >r.json
+expect_file def.spa.vtt
+check "the report names the sidecar" '[ "$(jget r.json d.subtitles.vtt)" = def.spa.vtt ]'
+check "the sidecar holds the cues" 'head -1 def.spa.vtt | grep -qx WEBVTT && grep -q "^00:00:00.500 --> 00:00:01.500$" def.spa.vtt'
+check "the dub's audio is tagged spa" '[ "$(ffprobe -v error -select_streams a:0 -show_entries stream_tags=language -of csv=p=0 def.mp4)" = spa ]'
+check "the report's dub language" '[ "$(jget r.json d.tracks[1].language)" = spa ]'
+check "subtitle default flag as read back equals the report's" \
+  '[ "$(ffprobe -v error -select_streams s:0 -show_entries stream_disposition=default -of csv=p=0 def.mp4)" = 1 ] && [ "$(jget r.json d.tracks[2].default)" = true ]'
+run "$P" mux --video h264_a.mp4 --audio short.wav --subs subs.srt --no-vtt -o novtt.mp4
+expect_rc 0
+expect_no_file novtt.und.vtt
+run "$P" mux --video h264_a.mp4 --audio short.wav --subs subs.srt --no-vtt --vtt x.vtt -o novtt.mp4
+expect_rc 64
+expect_one_line_err dub-mux
+
 case_ "mux: WebVTT, a cue past the end is cut"
 run "$P" mux --video h264_a.mp4 --audio short.wav --subs subs.vtt -o vtt.mp4
 expect_rc 0

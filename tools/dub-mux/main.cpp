@@ -72,12 +72,16 @@ int main(int argc, char** argv) {
                   "Level (dBFS, 20 ms RMS) above which the dub counts as speech (-120..0)")
       ->check(audio::cli::real_in(-120, 0))
       ->capture_default_str();
-  mux->add_option("--lang", mx.language, "Subtitle language, ISO 639-2 (e.g. eng, spa)")
+  mux->add_option("--lang", mx.language,
+                  "Language of the dub and the subtitles, ISO 639-2 (e.g. eng, spa)")
       ->capture_default_str();
   mux->add_option("--srt", mx.srt_sidecar, "Also write the cues as an SRT sidecar")
       ->type_name("FILE");
-  mux->add_option("--vtt", mx.vtt_sidecar, "Also write the cues as a WebVTT sidecar")
-      ->type_name("FILE");
+  CLI::Option* vtt = mux->add_option("--vtt", mx.vtt_sidecar,
+                                     "The WebVTT sidecar browsers show (default with --subs: "
+                                     "OUTPUT-STEM.LANG.vtt beside the MP4)")
+                         ->type_name("FILE");
+  mux->add_flag("--no-vtt", mx.no_default_vtt, "Write no WebVTT sidecar")->excludes(vtt);
   mux->add_option("--report", mx.report,
                   "Write the JSON report to FILE instead of stdout (needed with -o -)")
       ->type_name("FILE");

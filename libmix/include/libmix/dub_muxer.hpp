@@ -21,8 +21,13 @@
 // Subtitles (SRT or WebVTT, subtitles.hpp) become a mov_text track with an ISO 639-2
 // language tag; cue times count from the video's start (not shifted by `offset`). Cues that
 // start after the video's end are dropped, ends past it are cut, and an overlap is cut at the
-// next cue's start (mov_text shows one cue at a time). The same cue list can be written as
-// SRT and WebVTT sidecars.
+// next cue's start (mov_text shows one cue at a time). MP4 players enable the first text
+// track of a file whatever its flags, so the track is marked default and the report says so.
+// The language tags the dub's audio track too. Browsers show no mov_text track (Chromium
+// exposes no text track for it): a WebVTT sidecar, added to the page as <track>, is what they
+// show, so one is written by default beside a file output, named OUTPUT-STEM.LANG.vtt
+// (default_vtt_path; `vtt_sidecar` names another, `no_default_vtt` turns it off). The same cue
+// list can also be written as an SRT sidecar.
 //
 // Output: a file is written to a temporary file beside it, with the index moved to the
 // front (faststart), and renamed into place only when everything (sidecars and the report
@@ -43,13 +48,20 @@
 
 namespace mix {
 
+struct DubMuxOptions;
+
+// The default WebVTT sidecar beside `output`: its name without ".mp4" (any case), then
+// ".LANG.vtt": "talk.es.mp4" with spa -> "talk.es.spa.vtt"; "" when output is "-".
+std::string default_vtt_path(const std::string& output, const std::string& language);
+
 struct DubMuxOptions {
   std::string video;             // the picture (a file; not "-")
   std::string audio;             // the dub: any audio FFmpeg reads ("-" allowed without duck)
   std::string subtitles;         // optional .srt/.vtt
   std::string output;            // .mp4 path or "-" for fragmented MP4 on stdout
-  std::string language = "und";  // subtitle language, ISO 639-2 (three letters)
-  std::string srt_sidecar, vtt_sidecar;  // optional
+  std::string language = "und";  // the dub's and subtitles' language, ISO 639-2 (3 letters)
+  std::string srt_sidecar, vtt_sidecar;  // optional; vtt_sidecar defaults (see above)
+  bool no_default_vtt = false;           // no WebVTT sidecar unless vtt_sidecar names one
   std::string report;                    // optional: the report is also written here
   double offset = 0.0;                   // seconds the dub is delayed (negative: advanced)
   bool keep_original = false;
