@@ -19,7 +19,10 @@ int main(int argc, char** argv) {
   mix::HighlightOptions o;
   bool no_split = false, no_thumbs = false, exact = false;
   app.add_option("input", input, "Video or audio file (- reads stdin)")->required();
-  app.add_option("--outdir", o.outdir, "Directory for clips/, thumbs/ and manifest.json")
+  // -o as in every other program; --outdir, its first name, still works.
+  app.add_option("-o,--output,--outdir", o.outdir,
+                 "Directory for clips/, thumbs/ and manifest.json")
+      ->type_name("DIR")
       ->required();
   app.add_option("--lengths", lengths, "Clip lengths in seconds (default 15,30,60)");
   app.add_option("--per-length", o.clips.per_length, "Clips per length (default 1)")
@@ -53,7 +56,7 @@ int main(int argc, char** argv) {
     o.thumbnails = !no_thumbs;
     audio::OutputGroup outputs;  // committed once the manifest is out on stdout too
     const audio::Json manifest = mix::make_highlights(input, o);
-    std::cout << manifest.dump(2) << '\n';
+    audio::write_json_line(std::cout, manifest);  // one line, as every program prints
     audio::cli::flush_stdout();
     outputs.commit();
     return Exit::ok;
