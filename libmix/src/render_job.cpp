@@ -80,6 +80,12 @@ Json db_or_null(double linear) {
 }  // namespace
 
 OutputNames output_names(const std::string& output, bool preview) {
+  if (output == "-") {  // MP3 on stdout: no file to put a track list beside
+    OutputNames n;
+    n.audio = output;
+    n.plan_in_bundle = "mix.plan.json";
+    return n;
+  }
   const std::string ext = lower_ext(output);
   if (ext != ".mp3" && ext != ".wav" && ext != ".flac")
     throw Error(Exit::usage, output, "the mix must be .mp3, .wav or .flac");
@@ -100,6 +106,8 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
     throw Error(Exit::usage, job.bundle, "the bundle must be a .zip");
   if (job.render.preview && !job.bundle.empty())
     throw Error(Exit::usage, job.bundle, "a preview has no bundle");
+  if (job.output == "-" && !job.bundle.empty())
+    throw Error(Exit::usage, job.bundle, "a bundle holds the mix file: write it with -o FILE");
 
   const Json doc = audio::read_json_file(job.plan_path);
   MixPlan plan = parse_plan(doc, job.plan_path);
@@ -117,8 +125,10 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   if (on_checked) on_checked();
 
   // The track list: each track starts where it starts to sound.
-  const std::string mix_title =
-      job.title.empty() ? fs::path(names.audio).stem().string() : job.title;
+  const bool to_stdout = names.audio == "-";
+  const std::string mix_title = !job.title.empty() ? job.title
+                                : to_stdout        ? std::string("mix")
+                                                   : fs::path(names.audio).stem().string();
   TrackList list;
   list.title = mix_title;
   list.artist = job.artist;
@@ -141,7 +151,7 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
 
   std::unique_ptr<AudioSink> sink;
   RenderOptions render = job.render;
-  if (lower_ext(names.audio) == ".mp3") {
+  if (to_stdout || lower_ext(names.audio) == ".mp3") {
     // MP3's quantisation noise adds to the peaks (0.45 dB measured on synthesized dance
     // tracks at 320 kbps), so the limiter leaves that much room under the ceiling asked for.
     render.limiter.ceiling_dbtp -= kMp3HeadroomDb;
@@ -183,7 +193,7 @@ Json run_render_job(const RenderJob& job, const std::function<void()>& on_checke
   out["lrc"] = names.lrc.empty() ? Json(nullptr) : Json(names.lrc);
   out["cue"] = names.cue.empty() ? Json(nullptr) : Json(names.cue);
   out["bundle"] = job.bundle.empty() ? Json(nullptr) : Json(job.bundle);
-  out["format"] = lower_ext(names.audio).substr(1);
+  out["format"] = to_stdout ? std::string("mp3") : lower_ext(names.audio).substr(1);
   if (out["format"] == "mp3") {
     out["bitrate_kbps"] = job.bitrate_kbps;
     out["lame_quality"] = job.render.preview ? 7 : job.lame_quality;

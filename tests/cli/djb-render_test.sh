@@ -69,6 +69,26 @@ expect_rc 64
 expect_one_line_err djb-render
 expect_no_file out/bad-progress.wav
 
+case_ "-o -: MP3 on stdout, the report only with --report, no track lists"
+mkdir -p piped
+(cd piped && "$R" ../plan.json -o - --report r.json >mix.mp3 2>err.txt)
+piped_rc=$?
+check "exit 0 ($piped_rc), nothing on stderr" '[ $piped_rc -eq 0 ] && [ ! -s piped/err.txt ]'
+check "stdout is an MP3 that decodes to the same frames as the file render (LAME's priming aside)" \
+  '[ "$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 piped/mix.mp3)" = mp3 ] && [ "$(json "d.output.frames" <piped/r.json)" = "$frames" ]'
+check "the report says stdout and mp3" \
+  '[ "$(json "d.output.path + \" \" + d.output.format + \" \" + d.output.lrc" <piped/r.json)" = "- mp3 null" ]'
+check "no track lists, nothing else left" '[ "$(ls piped | sort | tr "\n" " ")" = "err.txt mix.mp3 r.json " ]'
+run "$R" plan.json -o - --bundle piped/x.zip
+expect_rc 64
+expect_one_line_err djb-render
+expect_no_file piped/x.zip
+run "$R" plan.json -o out/again.mp3 --report plan.json
+expect_rc 64
+expect_one_line_err djb-render
+check "the plan named as the report is not overwritten" 'node -e "JSON.parse(require(\"fs\").readFileSync(\"plan.json\"))"'
+expect_no_file out/again.mp3
+
 case_ "--preview: the transitions only, shorter, no track lists"
 run "$R" plan.json -o out/preview.mp3 --preview
 expect_rc 0

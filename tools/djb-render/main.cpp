@@ -1,5 +1,7 @@
 // djb-render: render a djb.plan/1 into a mix (MP3 + LRC + CUE, optionally a ZIP bundle) and
 // print a djb.render/1 report on stdout.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "libaudio/atomic_file.hpp"
@@ -18,10 +20,15 @@ int main(int argc, char** argv) {
   std::string progress_mode, ceiling = "-1";
   bool no_verify = false;
   app.add_option("PLAN", job.plan_path, "The plan (djb.plan/1), or - for stdin")->required();
+  std::string report_path;
   app.add_option("-o,--output", job.output,
                  "The mix: .mp3 (or .wav/.flac); NAME.lrc and "
-                 "NAME.cue are written beside it")
+                 "NAME.cue are written beside it. - writes MP3 to stdout (no track lists)")
       ->required()
+      ->type_name("FILE");
+  app.add_option("--report", report_path,
+                 "Write the djb.render/1 report to FILE instead of stdout (with -o -, the "
+                 "report is written only so)")
       ->type_name("FILE");
   app.add_option("--bundle", job.bundle, "Also a ZIP of the mix, LRC, CUE and plan")
       ->type_name("FILE.zip");
@@ -82,10 +89,22 @@ int main(int argc, char** argv) {
         bar.update(done);
       }
     };
+    if (job.output == "-" && isatty(STDOUT_FILENO)) {
+      throw audio::Error(audio::Exit::usage, "stdout",
+                         "will not write MP3 to a terminal; use -o FILE or a pipe");
+    }
     audio::OutputGroup outputs;  // committed once the report is out
     const audio::Json report = mix::run_render_job(job);
     bar.finish();
-    audio::write_json_line(std::cout, report);
+    if (!report_path.empty()) {
+      audio::AtomicFile file(report_path);  // in the run's group: committed with the mix
+      const std::string text = report.dump() + "\n";
+      if (::write(file.fd(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        throw audio::Error(audio::Exit::io, report_path, "cannot write the report");
+      file.commit();
+    } else if (job.output != "-") {
+      audio::write_json_line(std::cout, report);
+    }
     audio::cli::flush_stdout();
     outputs.commit();
     if (json) json_line(total_seen, total_seen);  // the closing line: the outputs are in place

@@ -23,7 +23,7 @@ namespace mix {
 
 struct RenderJob {
   std::string plan_path;  // "-" = stdin
-  std::string output;     // .mp3, .wav or .flac
+  std::string output;     // .mp3, .wav or .flac; "-": MP3 on stdout, no LRC, CUE or bundle
   std::string bundle;     // .zip, or empty
   RenderOptions render;
   bool verify_sha256 = true;
