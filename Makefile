@@ -67,8 +67,15 @@ eval: build
 	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-structure-real
 	@DJB_BIN=$(BUILD)/bin DJB_EVAL_REAL=$(BUILD)/eval-real scripts/eval-mix-real
 
-install: build
-	@cmake --install $(BUILD) --prefix $(PREFIX)
+# The programs, scripts/djb-mix and scripts/library-scan, and the man pages, into PREFIX:
+# built in their own directory without the test suite, so installing needs only what the
+# programs need (scripts/install-deps --programs).
+INSTALL_BUILD ?= build-install
+install:
+	@scripts/install-deps --programs
+	@cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release -DDJB_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(INSTALL_BUILD) -j $(JOBS)
+	@cmake --install $(INSTALL_BUILD) --prefix $(PREFIX)
 
 # The suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:

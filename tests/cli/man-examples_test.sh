@@ -150,6 +150,9 @@ fixtures_djb-render.1() {
   cp "$WORK/src/t2.mp3" two.mp3
   cp "$WORK/src/t3.mp3" three.mp3
 }
+fixtures_djb-mix.1() {
+  cp "$WORK/src/t3.flac" opener.flac
+}
 fixtures_djb-transition.1() {
   "$BIN/djb-analyze" -q "$WORK/src/t1.wav" >a.json
   "$BIN/djb-analyze" -q "$WORK/src/t2.wav" >b.json
