@@ -125,6 +125,10 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
   } catch (const Error& e) {
     throw Error(e.code(), path, e.what());
   }
+  auto stage = [&o](const char* name, int number) {
+    if (o.on_stage) o.on_stage(name, number);
+  };
+  stage("analysing", 1);
   audio::MusicAnalysis music;
   try {
     music = audio::analyze_music(src, o.analysis);
@@ -167,6 +171,7 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
   }
   if (!cuts.empty()) make_dir(o.outdir + "/clips", &made.dirs);
   std::vector<CutResult> results;
+  stage("cutting", 2);
   try {
     results = video ? cut_video(src, cuts, o.cut) : cut_audio(src, cuts, o.cut);
   } catch (const Error& e) {
@@ -190,6 +195,7 @@ Json make_highlights(const std::string& path, const HighlightOptions& o) {
   }
   std::vector<Thumbnail> shots;
   if (!thumbs.empty()) {
+    stage("thumbnails", 3);
     try {
       shots = take_thumbnails(src, thumbs, o.thumbnail_width);
     } catch (const Error& e) {

@@ -60,4 +60,15 @@ check "the error line starts on an erased line" \
 check "no bar text before the error on its line" \
   "! printf '%s' \"\$ERR\" | tr '\r' '\n' | grep -q '%.*missing.wav'"
 
+case_ "clip-highlights shows its stages on a progress bar, erased at the end"
+"$SYNTH" song --bpm 120 --key C --sections intro:2,verse:4,chorus:4,outro:2 -o song.wav >/dev/null
+run "$BIN/clip-highlights" --progress song.wav --lengths 8 -o hl
+expect_rc 0
+check "the analysing and cutting stages were shown" \
+  "printf '%s' \"\$ERR\" | grep -q 'clip-highlights: analysing' && printf '%s' \"\$ERR\" | grep -q 'clip-highlights: cutting'"
+check "the bar is erased: stderr ends with an erased line" "[ \"\$(printf '%s' \"\$ERR\" | tail -c 4 | od -An -c | tr -d ' ')\" = '\\r033[K' ]"
+run "$BIN/clip-highlights" song.wav --lengths 8 -o hl2
+expect_rc 0
+expect_err_empty
+
 finish

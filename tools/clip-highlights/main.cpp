@@ -6,6 +6,7 @@
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/cli.hpp"
 #include "libaudio/json_out.hpp"
+#include "libaudio/progress.hpp"
 #include "libmix/clip_cutter.hpp"
 #include "libmix/highlights.hpp"
 
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-split", no_split, "Treat the input as one song (no concert split)");
   app.add_option("--max-duration", o.analysis.max_seconds, "Longest input accepted, seconds")
       ->check(audio::cli::real_in(1.0, 86400.0));
+  tool.add_progress_flag();
 
   return tool.run(argc, argv, [&]() -> Exit {
     o.cut.mode = mix::parse_cut_mode(exact ? "exact" : cut);
@@ -54,8 +56,14 @@ int main(int argc, char** argv) {
     if (!user.empty()) o.clips.user = mix::parse_range(user);
     o.analysis.split = !no_split;
     o.thumbnails = !no_thumbs;
+    audio::Progress bar(tool.progress_enabled(), "clip-highlights", mix::kHighlightStages);
+    o.on_stage = [&bar](const std::string& stage, int number) {
+      bar.set_label("clip-highlights: " + stage);
+      bar.update(number - 1);
+    };
     audio::OutputGroup outputs;  // committed once the manifest is out on stdout too
     const audio::Json manifest = mix::make_highlights(input, o);
+    bar.finish();
     audio::write_json_line(std::cout, manifest);  // one line, as every program prints
     audio::cli::flush_stdout();
     outputs.commit();

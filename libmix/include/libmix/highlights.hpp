@@ -15,6 +15,7 @@
 // length 65; an output directory that cannot be made 73.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "libaudio/json_out.hpp"
@@ -34,7 +35,11 @@ struct HighlightOptions {
   bool thumbnails = true;
   int thumbnail_width = 640;
   audio::SongAnalysisOptions analysis;
+  // Called as each stage starts, with its name and number (1..kHighlightStages): analysing,
+  // cutting, thumbnails. For a progress bar; empty = none.
+  std::function<void(const std::string& stage, int number)> on_stage;
 };
+inline constexpr int kHighlightStages = 3;
 
 // Runs everything for `input` (a path, "-" for stdin), writes the manifest and returns it.
 audio::Json make_highlights(const std::string& input, const HighlightOptions& options);
