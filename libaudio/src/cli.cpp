@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
+#include <memory>
 #include <regex>
 #include <utility>
 
@@ -15,12 +16,51 @@
 
 namespace audio::cli {
 
+namespace {
+
+// One way to show an option in every program's --help: its value's name only ("N", "FILE",
+// "INT"), without CLI11's validator text ("INT:INT in [0 - 1024]"), and its default once,
+// at the end of the description, unless the description already states it.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    std::string out;
+    if (opt->get_type_size() != 0) {
+      std::string type = opt->get_type_name();
+      type = type.substr(0, type.find_first_of(": "));
+      // A positional is named by its own name (FILE); an option by its value's.
+      if (!type.empty() && opt->nonpositional()) out += " " + type;
+      if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) out += " ...";
+      if (opt->get_required()) out += " REQUIRED";
+    }
+    std::string excluded;
+    for (const CLI::Option* other : opt->get_excludes())
+      excluded += (excluded.empty() ? "" : ", ") + other->get_name();
+    if (!excluded.empty()) out += " (not with " + excluded + ")";
+    return out;
+  }
+
+  std::string make_option_desc(const CLI::Option* opt) const override {
+    std::string desc = opt->get_description();
+    // A description that ends with its default "(default X)" shows it as every other does.
+    static const std::regex trailing_default(R"( \(default:? ([^()]*)\)$)");
+    desc = std::regex_replace(desc, trailing_default, " [default: $1]");
+    const std::string def = opt->get_type_size() != 0 ? opt->get_default_str() : "";
+    if (!def.empty() && def != "[]" && def != "\"\"" && desc.find("default") == std::string::npos)
+      desc += " [default: " + def + "]";
+    return desc;
+  }
+};
+
+}  // namespace
+
 Tool::Tool(std::string name, std::string description)
     : name_(std::move(name)), app_(std::move(description), name_) {
   app_.set_version_flag("--version", name_ + " (djb-toolkit) " + kToolkitVersion,
                         "Print the version and exit");
   app_.add_flag("-q,--quiet", quiet_, "Print nothing but errors");
   app_.option_defaults()->always_capture_default();
+  app_.formatter(std::make_shared<HelpFormatter>());
   // The shared options (-q, --progress) also after a subcommand: "dub-mux extract -q".
   app_.fallthrough();
 }

@@ -109,7 +109,7 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
   // audiowaveform's names too, for wf-peaks (no prefix), so its scripts run unchanged.
   const auto aw = [&prefix](const std::string& names) { return prefix.empty() ? names : ""; };
   app.add_option_function<std::string>(
-         aw("--output-format,") + p + "format",
+         p + "format" + aw(",--output-format"),
          [r](const std::string& v) {
            r->format = parse_format(v);
            r->format_given = true;
@@ -131,7 +131,7 @@ void add_peaks_options(CLI::App& app, PeaksRequest& request, const std::string& 
                     ->check(CLI::Range(1, kMaxPeaks))
                     ->type_name("N")
                     ->group(group);
-  auto* spp = app.add_option(aw("-z,--zoom,") + p + "samples-per-pixel", request.samples_per_pixel,
+  auto* spp = app.add_option(p + "samples-per-pixel" + aw(",-z,--zoom"), request.samples_per_pixel,
                              "Exactly N input samples per pixel (json, dat; at least 2)")
                   ->check(CLI::Range(2L, static_cast<long>(kMaxInt32)))
                   ->default_str("")

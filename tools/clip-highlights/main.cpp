@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   std::string input, lengths = "15,30,60", user, cut = "smart";
   mix::HighlightOptions o;
   bool no_split = false, no_thumbs = false, exact = false;
-  app.add_option("input", input, "Video or audio file (- reads stdin)")->required();
+  app.add_option("FILE", input, "Video or audio file (- reads stdin)")->required();
   // -o as in every other program; --outdir, its first name, still works.
   app.add_option("-o,--output,--outdir", o.outdir,
                  "Directory for clips/, thumbs/ and manifest.json")

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   // Pair scores grow with the square of the set: 2000 tracks are 4 million pairs, about a
   // minute of work and 32 MB of scores.
   int max_tracks = 2000;
-  app.add_option("files", files, "djb.analysis/1 documents or JSON Lines (none or - = stdin)");
+  app.add_option("FILE", files, "djb.analysis/1 documents or JSON Lines (none or - = stdin)");
   app.add_flag("--plan", plan, "Order every track into a set (djb.plan/1)");
   app.add_option("--top", top, "Candidates printed for a pair (0 = all; default 10)")
       ->check(CLI::Range(0, 1000000));
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
 
   CLI::App* learn = app.add_subcommand("learn", "Fit score weights to djb.feedback/1 records");
   std::string feedback_path = "-";
-  learn->add_option("feedback", feedback_path, "JSON Lines of djb.feedback/1 (default stdin)");
+  learn->add_option("FILE", feedback_path, "JSON Lines of djb.feedback/1 (default stdin)");
 
   return tool.run(argc, argv, [&]() -> Exit {
     if (*learn) {

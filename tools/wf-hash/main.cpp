@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   std::string max_size_text;
   bool fail_on_duplicate = false;
   int jobs = 0;
-  app.add_option("files", files, "Audio files (none or - reads stdin)");
+  app.add_option("FILE", files, "Audio files (none or - reads stdin)");
   app.add_flag("--content", opt.content,
                "Add content_sha256: a hash of the audio that ignores tags and container");
   CLI::Option* fp_flag = app.add_flag("--fingerprint", opt.fingerprint,

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   DecodeOptions decode;
   decode.threads = 0;
   tool.app()
-      .add_option("--threads", decode.threads,
+      .add_option("-j,--jobs,--threads", decode.threads,
                   "Decoder threads (0 = one per core; helps FLAC; 1 for batches)")
       ->check(CLI::Range(0, 256));
   add_peaks_options(tool.app(), request);
