@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -85,7 +86,17 @@ Json analyze_input(const AnalysisInput& input, const AnalysisOptions& options) {
       onsets.push(x.data(), x.size());
       chroma.push(x.data(), x.size());
     };
+    const double total_frames = static_cast<double>(dec.info().frames);
+    double reported = 0;
     while (const std::size_t n = dec.read(chunk.data(), kChunkFrames)) {
+      if (options.on_progress && total_frames > 0) {
+        const double fraction =
+            std::min(1.0, static_cast<double>(dec.frames_read()) / total_frames);
+        if (fraction - reported >= 0.01) {
+          reported = fraction;
+          options.on_progress(fraction);
+        }
+      }
       if (static_cast<double>(dec.frames_read()) > max_frames) {
         throw Error(Exit::data, path,
                     "longer than the limit of " + std::to_string(std::lround(options.max_seconds)) +

@@ -21,6 +21,17 @@ for p in "${PROGRAMS[@]}"; do
     "[ \"\$(printf '%s' \"\$OUT\" | cut -d' ' -f1-2)\" = '$p (djb-toolkit)' ]"
 done
 
+case_ "--help reads alike: no CLI11 validator text, defaults one way, positionals in capitals"
+for p in "${PROGRAMS[@]}"; do
+  run "$BIN/$p" --help
+  check "$p --help has no validator text (e.g. 'INT:INT in [0 - 64]')" \
+    "! printf '%s' \"\$OUT\" | grep -qE '[A-Z]+:[A-Z{]'"
+  check "$p --help shows no default as '=X' or '(default X)'" \
+    "! printf '%s' \"\$OUT\" | grep -qE '^ +-[^ ]+ [A-Z]+=[^A-Z]|^ +-.*\\(default [^:]'"
+  check "$p --help names its positionals in capitals" \
+    "! printf '%s' \"\$OUT\" | sed -n '/^Positionals:/,/^\$/p' | grep -qE '^  [a-z]'"
+done
+
 case_ "-q before or after a subcommand"
 for order in "-q extract" "extract -q"; do
   # shellcheck disable=SC2086 # the words are the arguments
@@ -59,6 +70,14 @@ check "the error line starts on an erased line" \
   "printf '%s' \"\$ERR\" | tr '\r' '\n' | grep -q \$'^\\033\\[Kwf-hash: missing.wav: '"
 check "no bar text before the error on its line" \
   "! printf '%s' \"\$ERR\" | tr '\r' '\n' | grep -q '%.*missing.wav'"
+
+case_ "djb-analyze's bar moves within a file, not only when one is done"
+ffmpeg -nostdin -v error -y -f lavfi -i "sine=frequency=440:duration=600" -ar 22050 long.wav
+run "$BIN/djb-analyze" --progress long.wav
+expect_rc 0
+check "a percentage between 0 and 100 was drawn for the one file" \
+  "printf '%s' \"\$ERR\" | tr '\\r' '\\n' | grep -oE '[0-9]+%' | grep -qvE '^(0|100)%\$'"
+rm -f long.wav
 
 case_ "clip-highlights shows its stages on a progress bar, erased at the end"
 "$SYNTH" song --bpm 120 --key C --sections intro:2,verse:4,chorus:4,outro:2 -o song.wav >/dev/null

@@ -3,6 +3,8 @@
 // content-addressed store that makes re-runs incremental. See djb-analyze(1).
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "libaudio/analysis.hpp"
 #include "libaudio/analysis_store.hpp"
@@ -22,7 +24,7 @@ int main(int argc, char** argv) {
   bool refresh = false, verbose = false;
   int jobs = 0;
   double max_duration = audio::AnalysisOptions{}.max_seconds;
-  app.add_option("files", files, "Audio files (none or - reads stdin)");
+  app.add_option("FILE", files, "Audio files (none or - reads stdin)");
   app.add_option("-j,--jobs", jobs, "Files analysed in parallel (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   app.add_option("--store", store_dir,
@@ -52,16 +54,28 @@ int main(int argc, char** argv) {
     if (!store_dir.empty()) store = std::make_unique<audio::AnalysisStore>(store_dir);
 
     audio::cli::BatchStatus status;
-    std::size_t done = 0, reused = 0, analysed = 0;
+    std::size_t reused = 0, analysed = 0;
     audio::Progress progress(tool.progress_enabled(), "djb-analyze",
                              static_cast<double>(files.size()));
+    // The bar moves within files too: files finished plus the decoded part of those under way.
+    std::mutex progress_mutex;
+    std::vector<double> partial(files.size(), 0.0);
+    double partial_sum = 0;
+    auto advance = [&](std::size_t i, double fraction) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      partial_sum += fraction - partial[i];
+      partial[i] = fraction;
+      progress.update(partial_sum);
+    };
     audio::parallel_ordered<audio::AnalysisOutcome>(
         files.size(), jobs,
         [&](std::size_t i) {
-          return audio::analyze_with_store(files[i], options, store.get(), refresh);
+          audio::AnalysisOptions own = options;
+          if (progress.enabled()) own.on_progress = [&, i](double f) { advance(i, 0.9 * f); };
+          return audio::analyze_with_store(files[i], own, store.get(), refresh);
         },
-        [&](std::size_t, audio::AnalysisOutcome& r) {
-          progress.update(static_cast<double>(++done));
+        [&](std::size_t i, audio::AnalysisOutcome& r) {
+          advance(i, 1.0);
           if (r.error) {
             tool.error(*r.error);
             status.fail(r.error->code());

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -46,6 +47,10 @@ inline constexpr int kAnalysisVersion = 7;
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options
   double max_seconds = 6 * 3600;  // longer inputs are refused (features grow with length)
+  // How far into the file the decode is, 0..1, as it goes (about every 1 %; not when the
+  // length is unknown). For a progress bar; called on the analysing thread; never in a
+  // result.
+  std::function<void(double fraction)> on_progress;
 };
 
 // The options that change results, as recorded in the document and keyed in the store:

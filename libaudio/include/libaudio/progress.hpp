@@ -22,6 +22,7 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
+  bool enabled() const { return enabled_; }
   void set_label(std::string label);
   void set_total(double total);  // 0 = unknown (shows an amount instead of a percentage)
   void update(double done);
