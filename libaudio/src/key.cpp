@@ -218,10 +218,17 @@ double lead(std::array<double, 24> scores) {
 // The plain reading's lead under which the harmonic reading is consulted (key_chroma_options).
 constexpr double kUnsureLead = 0.03;
 
-// Whether the harmonic reading gives the key: only when the plain one is unsure and the
-// harmonic one is surer.
-bool prefer_harmonic(double plain_lead, double harmonic_lead) {
-  return plain_lead < kUnsureLead && harmonic_lead > plain_lead;
+// Whether the harmonic reading gives the key. Only to correct what partials do to the plain
+// reading: when the plain one is unsure, the harmonic one is surer, and it names the plain
+// one's key or the key a fifth below it in the same mode. (Letting it name any key, or
+// either of the plain reading's two best, also turns pure tones' keys to their subdominant.)
+bool prefer_harmonic(const std::array<double, 24>& plain, const std::array<double, 24>& harmonic) {
+  if (!(lead(plain) < kUnsureLead && lead(harmonic) > lead(plain))) return false;
+  const auto best = [](const std::array<double, 24>& v) {
+    return Key::from_index(static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin()));
+  };
+  const Key p = best(plain), h = best(harmonic);
+  return h == p || (h.mode == p.mode && (h.tonic + 7) % 12 == p.tonic);
 }
 
 // Key segments by binary segmentation: cut a span where its two sides, each scored on its
@@ -300,7 +307,7 @@ class Segmenter {
   // The reading of frames [a, b) that gives its key (prefer_harmonic).
   const Prefix& clearer(std::size_t a, std::size_t b) const {
     if (harmonic_prefix_.empty()) return prefix_;
-    return prefer_harmonic(lead(scores_of(prefix_, a, b)), lead(scores_of(harmonic_prefix_, a, b)))
+    return prefer_harmonic(scores_of(prefix_, a, b), scores_of(harmonic_prefix_, a, b))
                ? harmonic_prefix_
                : prefix_;
   }
@@ -392,7 +399,7 @@ KeyAnalysis analyze_key(const ChromaResult& chroma, const KeyOptions& options) {
       for (int c = 0; c < 12; ++c) summed[std::size_t(c)] += chroma.harmonic[f][std::size_t(c)];
     }
     const auto harmonic_scores = key_scores(summed, options.profile);
-    if (prefer_harmonic(lead(scores), lead(harmonic_scores))) {
+    if (prefer_harmonic(scores, harmonic_scores)) {
       scores = harmonic_scores;
       out.harmonic = true;
     }

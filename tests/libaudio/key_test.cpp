@@ -188,6 +188,15 @@ TEST(Key, TheHarmonicReadingGivesTheKeyOnlyWhereThePlainOneIsUnsure) {
   ASSERT_TRUE(a.estimate.has_value());
   EXPECT_EQ(a.estimate->key.name(), "G major");
   EXPECT_FALSE(a.harmonic);
+  // An unsure plain reading stands too when the harmonic one names neither its key nor the
+  // key a fifth below (partials do not move a key that way): here D major.
+  audio::PitchClassProfile d_major = g_major;
+  std::rotate(d_major.begin(), d_major.begin() + 5, d_major.end());
+  const auto unsure = audio::analyze_key(steady(smeared, smeared));
+  a = audio::analyze_key(steady(smeared, d_major));
+  ASSERT_TRUE(a.estimate.has_value() && unsure.estimate.has_value());
+  EXPECT_EQ(a.estimate->key, unsure.estimate->key);
+  EXPECT_FALSE(a.harmonic);
   // Without harmonic profiles, the plain one alone, unsure or not.
   audio::ChromaResult plain_only = steady(smeared, clear);
   plain_only.harmonic.clear();
