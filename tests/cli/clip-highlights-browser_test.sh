@@ -8,11 +8,7 @@
 # (scripts/install-deps installs it). It fails when the same clip is cut with --cut copy.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chrome" ]; then
-  echo "skipped: no chromium here (scripts/install-deps installs it)"
-  exit 77
-fi
+need_chromium
 ff() { ffmpeg -nostdin -v error -y "$@"; }
 
 # A song at 120 BPM (2 s bars) under 25 fps video, keyframes every 1.48 s, B-frames.

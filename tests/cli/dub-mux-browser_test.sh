@@ -6,11 +6,7 @@
 # (exit 77) where Chromium is not installed (scripts/install-deps installs it).
 . "$(dirname "$0")/lib.sh"
 cd "$WORK" || exit 1
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chrome" ]; then
-  echo "skipped: no chromium here (scripts/install-deps installs it)"
-  exit 77
-fi
+need_chromium
 ff() { ffmpeg -nostdin -v error -y "$@"; }
 
 ff -f lavfi -i "testsrc2=s=320x240:r=25:d=5" -c:v libx264 -preset veryfast -pix_fmt yuv420p video.mp4

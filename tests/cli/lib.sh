@@ -11,6 +11,7 @@
 #   jl JSON EXPR          evaluates EXPR (JavaScript, on d = the parsed JSON) with node, prints it
 #   near A B TOL          true when |A - B| <= TOL
 #   locked_copy SRC DEST  DEST = SRC made unreadable; fails (saying the case is skipped) as root
+#   need_chromium         $chrome = headless Chromium, or the test is skipped (exit 77)
 set -u
 BIN="${DJB_BIN:?DJB_BIN must name the directory of the built programs}"
 SYNTH="$BIN/synth"
@@ -35,6 +36,16 @@ locked_copy() {
     return 1
   fi
   cp "$1" "$2" && chmod 000 "$2"
+}
+
+# Sets $chrome to the headless browser the client tests use, or skips the whole test (exit
+# 77) where Chromium is not installed (scripts/install-deps installs it).
+need_chromium() {
+  chrome=$(command -v chromium || command -v chromium-browser || true)
+  if [ -z "$chrome" ]; then
+    echo "skipped: no chromium here (scripts/install-deps installs it)"
+    exit 77
+  fi
 }
 
 # Names the case the following assertions belong to.

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 peaks_js="$(cd "$(dirname "$0")/../js" && pwd)/node_modules/peaks.js/dist/peaks.js"
 cd "$WORK" || exit 1
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chrome" ]; then
-  echo "skipped: no chromium here (scripts/install-deps installs it)"
-  exit 77
-fi
+need_chromium
 if [ ! -f "$peaks_js" ]; then
   echo "tests/js/node_modules/peaks.js is missing; run scripts/install-deps first" >&2
   exit 1
