@@ -282,6 +282,7 @@ GoldenReport compare_directories(const std::string& expected, const std::string&
   };
   std::function<void(std::size_t, FileResult&)> emit = [&](std::size_t, FileResult& r) {
     report.files.push_back(std::move(r));
+    if (o.on_file) o.on_file(report.files.size(), jobs.size());
   };
   parallel_ordered<FileResult>(jobs.size(), o.jobs, work, emit);
   return report;

@@ -938,6 +938,8 @@ Json mux_dub(const DubMuxOptions& options) {
       if (pkt->pts != AV_NOPTS_VALUE) {
         video_end = std::max(video_end, seconds(pkt->pts + pkt->duration, tb));
       }
+      if (o.on_progress && ts != AV_NOPTS_VALUE)
+        o.on_progress(std::clamp(seconds(ts, tb) - v_start, 0.0, v_duration), v_duration);
       ++video_packets;
       if (copy_video) {
         writer.write(pkt.get(), tb, ovst->index);
@@ -1076,12 +1078,7 @@ Json mux_dub(const DubMuxOptions& options) {
     doc["subtitles"] = nullptr;
   }
   if (!o.report.empty() && o.report != "-") {
-    audio::AtomicFile report(o.report);
-    const std::string text = doc.dump() + "\n";
-    if (::write(report.fd(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-      throw Error(Exit::io, o.report, "cannot write: " + audio::errno_text(errno));
-    }
-    report.commit();
+    audio::write_json_line_file(o.report, doc);
   }
   group.commit();
   return doc;

@@ -397,6 +397,7 @@ SetPlan plan_set(const std::vector<MixTrack>& tracks, const SetOptions& options)
   OrderProblem p;
   p.pair.assign(static_cast<std::size_t>(n), std::vector<double>(static_cast<std::size_t>(n), 0));
   if (!options.keep_order && n > 1) {
+    int rows_done = 0;
     audio::parallel_ordered<std::vector<double>>(
         static_cast<std::size_t>(n), options.jobs,
         [&](std::size_t i) {
@@ -405,7 +406,10 @@ SetPlan plan_set(const std::vector<MixTrack>& tracks, const SetOptions& options)
             if (j != i) row[j] = best_transition(tracks[i], tracks[j], options.candidates).score;
           return row;
         },
-        [&](std::size_t i, std::vector<double>& row) { p.pair[i] = std::move(row); });
+        [&](std::size_t i, std::vector<double>& row) {
+          p.pair[i] = std::move(row);
+          if (options.on_row) options.on_row(++rows_done, n);
+        });
   }
   for (const auto& t : tracks) p.energy.push_back(track_energy(t));
   p.arc = options.arc;

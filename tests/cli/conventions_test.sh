@@ -90,4 +90,28 @@ run "$BIN/clip-highlights" song.wav --lengths 8 -o hl2
 expect_rc 0
 expect_err_empty
 
+case_ "dub-mux, golden-diff and djb-transition --plan show a bar with --progress, erased at the end"
+erased_at_end() { [ "$(printf '%s' "$ERR" | tail -c 4 | od -An -c | tr -d ' ')" = '\r033[K' ]; }
+ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=4 -c:v libx264 \
+  -preset ultrafast -pix_fmt yuv420p v.mp4
+"$SYNTH" tone --freq 440 --seconds 4 -o dub.wav >/dev/null
+run "$BIN/dub-mux" mux --progress --video v.mp4 --audio dub.wav -o dubbed.mp4
+expect_rc 0
+check "dub-mux drew its bar" "printf '%s' \"\$ERR\" | grep -q 'dub-mux \\['"
+check "dub-mux erased it" erased_at_end
+mkdir -p g/a g/b
+for n in 1 2 3; do echo "{\"n\": $n}" >"g/a/$n.json"; cp "g/a/$n.json" "g/b/$n.json"; done
+run "$BIN/golden-diff" --progress g/a g/b
+expect_rc 0
+check "golden-diff drew its bar" "printf '%s' \"\$ERR\" | grep -q 'golden-diff \\['"
+check "golden-diff erased it" erased_at_end
+for k in Am Em C; do
+  "$SYNTH" track --bpm 124 --key $k --sections intro:2,drop:2 -o "t$k.wav" >/dev/null
+done
+"$BIN/djb-analyze" -q tAm.wav tEm.wav tC.wav >set.jsonl
+run_stdin set.jsonl "$BIN/djb-transition" --plan --progress
+expect_rc 0
+check "djb-transition drew its bar" "printf '%s' \"\$ERR\" | grep -q 'djb-transition: scoring pairs \\['"
+check "djb-transition erased it" erased_at_end
+
 finish

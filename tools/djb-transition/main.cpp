@@ -9,6 +9,7 @@
 
 #include "libaudio/cli.hpp"
 #include "libaudio/json_out.hpp"
+#include "libaudio/progress.hpp"
 #include "libaudio/version.hpp"
 #include "libmix/mix_track.hpp"
 #include "libmix/set_planner.hpp"
@@ -145,6 +146,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-tracks", max_tracks, "--plan: refuse larger sets (default 2000)")
       ->check(CLI::Range(1, 100000));
 
+  tool.add_progress_flag();
+
   CLI::App* learn = app.add_subcommand("learn", "Fit score weights to djb.feedback/1 records");
   std::string feedback_path = "-";
   learn->add_option("FILE", feedback_path, "JSON Lines of djb.feedback/1 (default stdin)");
@@ -258,7 +261,13 @@ int main(int argc, char** argv) {
     options.keep_order = keep_order;
     if (max_opt->count()) options.max_length = max_length;
     options.jobs = jobs;
+    audio::Progress bar(tool.progress_enabled(), "djb-transition: scoring pairs");
+    options.on_row = [&bar](int done, int total) {
+      bar.set_total(total);
+      bar.update(done);
+    };
     const auto result = mix::plan_set(kept, options);
+    bar.finish();
     print(mix::plan_to_json(kept, result, options));
     if (explain) explain_plan(kept, result);
     if (result.dropped_for_length)

@@ -7,6 +7,7 @@
 #include "libaudio/atomic_file.hpp"
 #include "libaudio/cli.hpp"
 #include "libaudio/json_out.hpp"
+#include "libaudio/progress.hpp"
 #include "libaudio/sha256.hpp"
 #include "libaudio/sound_writer.hpp"
 #include "libmix/audio_extract.hpp"
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
       "--no-hash", [&](std::int64_t) { mx.hash_inputs = false; },
       "Leave the inputs' SHA-256 out of the report");
 
+  tool.add_progress_flag();
+
   return tool.run(argc, argv, [&]() -> audio::Exit {
     if (*extract) {
       ex.format = audio::parse_sample_format(bits);
@@ -112,8 +115,14 @@ int main(int argc, char** argv) {
                                "by, e.g. 12 or 12dB");
       }
     }
+    audio::Progress bar(tool.progress_enabled(), "dub-mux");
+    mx.on_progress = [&bar](double done, double total) {
+      bar.set_total(total);
+      bar.update(done);
+    };
     audio::OutputGroup outputs;  // committed once the report is out
     const audio::Json report = mix::mux_dub(mx);
+    bar.finish();
     if (mx.report.empty() && mx.output != "-") {
       audio::write_json_line(std::cout, report);
       audio::cli::flush_stdout();

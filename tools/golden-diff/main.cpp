@@ -5,6 +5,7 @@
 
 #include "libaudio/cli.hpp"
 #include "libaudio/golden_diff.hpp"
+#include "libaudio/progress.hpp"
 
 namespace {
 
@@ -46,12 +47,19 @@ int main(int argc, char** argv) {
   app.add_option("-j,--jobs", o.jobs, "Files compared at once in directory mode (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   app.add_flag("--json", json, "Print a golden.diff/1 JSON report instead of text");
+  tool.add_progress_flag();
 
   return tool.run(argc, argv, [&]() -> audio::Exit {
     if (*mse) o.max_mse = max_mse;
     o.media_packets = !layout_only;
     if (!kind.empty()) o.kind = audio::parse_file_kind(kind);
+    audio::Progress bar(tool.progress_enabled(), "golden-diff");
+    o.on_file = [&bar](std::size_t done, std::size_t total) {
+      bar.set_total(static_cast<double>(total));
+      bar.update(static_cast<double>(done));
+    };
     const audio::GoldenReport report = audio::golden_diff(expected, actual, o);
+    bar.finish();
     for (const audio::FileResult& f : report.files) {
       if (f.status == audio::FileStatus::error) tool.error("", f.error);
     }

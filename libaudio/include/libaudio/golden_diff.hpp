@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,9 @@ struct GoldenOptions {
   std::string tolerances_file;   // --tolerances; empty for none
   std::optional<FileKind> kind;  // force one kind for every file
   int jobs = 0;                  // directory mode threads; 0 = all cores
+  // Directory mode: files compared so far and in all, after each (for a progress bar, on
+  // the calling thread; empty = none).
+  std::function<void(std::size_t done, std::size_t total)> on_file;
 };
 
 // The kind of a file by its name and (when the name does not tell) its first bytes.

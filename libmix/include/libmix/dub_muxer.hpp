@@ -41,6 +41,7 @@
 // Error(cant_create/io) for the output; Error(software) when libx264 is missing.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "libaudio/json_out.hpp"
@@ -69,6 +70,9 @@ struct DubMuxOptions {
   DuckOptions duck_options;
   SpeechOptions speech_options;
   bool hash_inputs = true;  // SHA-256 of the inputs in the report (hashed on a second thread)
+  // Seconds of the video muxed so far, and its duration, per video packet (for a progress
+  // bar; empty = none).
+  std::function<void(double done, double total)> on_progress;
 };
 
 // How the dub was fitted to the video, in sample frames at `sample_rate`.

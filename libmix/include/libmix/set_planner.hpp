@@ -20,6 +20,7 @@
 // first) until the mix fits.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,9 @@ struct SetOptions {
   std::optional<double> max_length;  // seconds
   int jobs = 0;                      // threads for the pair scores (0: all cores)
   OrderOptions order;
+  // Tracks whose pair scores are done, and in all, as each row is (for a progress bar, on
+  // the calling thread; empty = none).
+  std::function<void(int done, int total)> on_row;
 };
 
 struct PlannedTrack {
