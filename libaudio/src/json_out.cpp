@@ -1,11 +1,14 @@
 #include "libaudio/json_out.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 
+#include "libaudio/atomic_file.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/input_file.hpp"
 
@@ -14,6 +17,21 @@ namespace audio {
 void write_json_line(std::ostream& out, const Json& doc) {
   out << doc.dump() << '\n';
   out.flush();
+}
+
+void write_json_line_file(const std::string& path, const Json& doc) {
+  AtomicFile file(path);
+  const std::string text = doc.dump() + "\n";
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(file.fd(), text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(Exit::io, path, "cannot write: " + errno_text(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  file.commit();
 }
 
 Json input_record(const std::string& path, const std::string& sha256) {

@@ -1,10 +1,14 @@
 #include "libaudio/sound_writer.hpp"
 
 #include <sndfile.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -33,6 +37,9 @@ struct SoundWriter::Impl {
   struct SfClose {
     void operator()(SNDFILE* f) const { sf_close(f); }
   };
+  bool to_stdout = false;  // a streamed WAV on stdout (no file, no libsndfile)
+  std::vector<float> snapped;
+  std::vector<std::uint8_t> bytes;
   std::unique_ptr<AtomicFile> file;
   std::unique_ptr<SNDFILE, SfClose> sf;
   std::size_t frames = 0;
@@ -78,6 +85,52 @@ void snap_to_format(float* samples, std::size_t n, SampleFormat format) {
   }
 }
 
+namespace {
+
+void put_le(std::vector<std::uint8_t>& b, std::uint32_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+void write_stdout(const std::vector<std::uint8_t>& data) {
+  const std::uint8_t* p = data.data();
+  std::size_t n = data.size();
+  while (n > 0) {
+    const ssize_t w = ::write(STDOUT_FILENO, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw Error(Exit::io, "stdout", "write failed: " + errno_text(errno));
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+int bytes_of(SampleFormat format) {
+  return format == SampleFormat::pcm16 ? 2 : format == SampleFormat::pcm24 ? 3 : 4;
+}
+
+// A WAV header for a stream of unknown length: the RIFF and data sizes are 0xFFFFFFFF, as
+// FFmpeg writes on a pipe; FFmpeg, SoX and libsndfile read such a stream to its end.
+std::vector<std::uint8_t> stream_wav_header(int rate, int channels, SampleFormat format) {
+  const int bytes = bytes_of(format);
+  std::vector<std::uint8_t> h;
+  h.insert(h.end(), {'R', 'I', 'F', 'F'});
+  put_le(h, 0xFFFFFFFFu, 4);
+  h.insert(h.end(), {'W', 'A', 'V', 'E', 'f', 'm', 't', ' '});
+  put_le(h, 16, 4);
+  put_le(h, format == SampleFormat::float32 ? 3 : 1, 2);
+  put_le(h, static_cast<std::uint32_t>(channels), 2);
+  put_le(h, static_cast<std::uint32_t>(rate), 4);
+  put_le(h, static_cast<std::uint32_t>(rate * channels * bytes), 4);
+  put_le(h, static_cast<std::uint32_t>(channels * bytes), 2);
+  put_le(h, static_cast<std::uint32_t>(bytes * 8), 2);
+  h.insert(h.end(), {'d', 'a', 't', 'a'});
+  put_le(h, 0xFFFFFFFFu, 4);
+  return h;
+}
+
+}  // namespace
+
 SoundWriter::SoundWriter(const std::string& path, int sample_rate, int channels,
                          SampleFormat format, Container container)
     : impl_(std::make_unique<Impl>()) {
@@ -86,6 +139,14 @@ SoundWriter::SoundWriter(const std::string& path, int sample_rate, int channels,
   }
   if (sample_rate <= 0 || channels <= 0) {
     throw Error(Exit::usage, path, "invalid sample rate or channel count");
+  }
+  impl_->format = format;
+  impl_->channels = channels;
+  if (path == "-") {
+    if (container != Container::wav) throw Error(Exit::usage, path, "only WAV goes to stdout");
+    impl_->to_stdout = true;
+    write_stdout(stream_wav_header(sample_rate, channels, format));
+    return;
   }
   SF_INFO sfi{};
   sfi.samplerate = sample_rate;
@@ -108,13 +169,32 @@ SoundWriter::SoundWriter(const std::string& path, int sample_rate, int channels,
   if (!raw)
     throw Error(Exit::cant_create, path, std::string("cannot write: ") + sf_strerror(nullptr));
   impl_->sf.reset(raw);
-  impl_->format = format;
-  impl_->channels = channels;
 }
 
 SoundWriter::~SoundWriter() = default;
 
 void SoundWriter::write(const float* interleaved, std::size_t frames) {
+  if (impl_->to_stdout) {
+    // The same samples a file would hold: snapped to the format, then little-endian.
+    const std::size_t n = frames * static_cast<std::size_t>(impl_->channels);
+    impl_->snapped.assign(interleaved, interleaved + n);
+    snap_to_format(impl_->snapped.data(), n, impl_->format);
+    impl_->bytes.clear();
+    const int bytes = bytes_of(impl_->format);
+    const double scale = bytes == 2 ? 32768.0 : 8388608.0;
+    for (float v : impl_->snapped) {
+      std::uint32_t word;
+      if (impl_->format == SampleFormat::float32) {
+        std::memcpy(&word, &v, 4);
+      } else {
+        word = static_cast<std::uint32_t>(static_cast<std::int32_t>(std::lrint(v * scale)));
+      }
+      put_le(impl_->bytes, word, bytes);
+    }
+    write_stdout(impl_->bytes);
+    impl_->frames += frames;
+    return;
+  }
   if (!impl_->sf) throw Error(Exit::software, impl_->file->target(), "write after commit");
   sf_count_t n;
   if (impl_->format == SampleFormat::float32) {
@@ -132,6 +212,7 @@ void SoundWriter::write(const float* interleaved, std::size_t frames) {
 }
 
 void SoundWriter::commit() {
+  if (impl_->to_stdout) return;  // every byte is out already
   if (impl_->sf) {
     int rc = sf_close(impl_->sf.release());
     if (rc != 0) throw Error(Exit::io, impl_->file->target(), "write failed while closing");

@@ -1,11 +1,7 @@
 #include "libmix/audio_extract.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 #include "libaudio/atomic_file.hpp"
@@ -18,75 +14,6 @@ namespace {
 
 using audio::Error;
 using audio::Exit;
-
-void put_le(std::vector<std::uint8_t>& b, std::uint32_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-void write_all(int fd, const void* data, std::size_t n) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw Error(Exit::io, "-", "cannot write to stdout (" + audio::errno_text(errno) + ")");
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
-
-// A streamed WAV on a descriptor: header with unknown sizes, then the samples in the same
-// quantisation as SoundWriter (round to nearest, clip), so both outputs hold the same data.
-class StreamWavWriter {
- public:
-  StreamWavWriter(int fd, int rate, int channels, audio::SampleFormat format)
-      : fd_(fd), channels_(channels), format_(format) {
-    const int bytes = format == audio::SampleFormat::pcm16   ? 2
-                      : format == audio::SampleFormat::pcm24 ? 3
-                                                             : 4;
-    bytes_ = bytes;
-    std::vector<std::uint8_t> h;
-    h.insert(h.end(), {'R', 'I', 'F', 'F'});
-    put_le(h, 0xFFFFFFFFu, 4);
-    h.insert(h.end(), {'W', 'A', 'V', 'E', 'f', 'm', 't', ' '});
-    put_le(h, 16, 4);
-    put_le(h, format == audio::SampleFormat::float32 ? 3 : 1, 2);
-    put_le(h, static_cast<std::uint32_t>(channels), 2);
-    put_le(h, static_cast<std::uint32_t>(rate), 4);
-    put_le(h, static_cast<std::uint32_t>(rate * channels * bytes), 4);
-    put_le(h, static_cast<std::uint32_t>(channels * bytes), 2);
-    put_le(h, static_cast<std::uint32_t>(bytes * 8), 2);
-    h.insert(h.end(), {'d', 'a', 't', 'a'});
-    put_le(h, 0xFFFFFFFFu, 4);
-    write_all(fd_, h.data(), h.size());
-  }
-
-  void write(float* samples, std::size_t frames) {
-    const std::size_t n = frames * static_cast<std::size_t>(channels_);
-    buf_.clear();
-    if (format_ == audio::SampleFormat::float32) {
-      for (std::size_t i = 0; i < n; ++i) {
-        std::uint32_t v;
-        std::memcpy(&v, &samples[i], 4);
-        put_le(buf_, v, 4);
-      }
-    } else {
-      audio::snap_to_format(samples, n, format_);
-      const double scale = bytes_ == 2 ? 32768.0 : 8388608.0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto v = static_cast<std::int32_t>(std::lrint(samples[i] * scale));
-        put_le(buf_, static_cast<std::uint32_t>(v), bytes_);
-      }
-    }
-    write_all(fd_, buf_.data(), buf_.size());
-  }
-
- private:
-  int fd_, channels_, bytes_;
-  audio::SampleFormat format_;
-  std::vector<std::uint8_t> buf_;
-};
 
 }  // namespace
 
@@ -164,21 +91,15 @@ ExtractReport extract_audio(const ExtractOptions& options) {
     }
     return n;
   };
-  if (to_stdout) {
-    StreamWavWriter out(STDOUT_FILENO, options.sample_rate, options.channels, options.format);
-    while (const std::size_t n = next()) {
-      out.write(buf.data(), n);
-      report.frames += static_cast<std::int64_t>(n);
-    }
-  } else {
-    audio::SoundWriter out(options.output, options.sample_rate, options.channels, options.format,
-                           audio::container_for_path(options.output));
-    while (const std::size_t n = next()) {
-      out.write(buf.data(), n);
-      report.frames += static_cast<std::int64_t>(n);
-    }
-    out.commit();
+  // "-" streams the WAV to stdout (sound_writer.hpp), else a file renamed into place.
+  audio::SoundWriter out(
+      options.output, options.sample_rate, options.channels, options.format,
+      to_stdout ? audio::Container::wav : audio::container_for_path(options.output));
+  while (const std::size_t n = next()) {
+    out.write(buf.data(), n);
+    report.frames += static_cast<std::int64_t>(n);
   }
+  out.commit();
   return report;
 }
 

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -272,11 +273,24 @@ class StemSum {
   std::vector<float> buf_;
 };
 
+// The mix's container: by its extension; stdout carries WAV.
+audio::Container output_container(const std::string& output) {
+  return output == "-" ? audio::Container::wav : audio::container_for_path(output);
+}
+
 // ---- the float spool: the unscaled mix kept on disk between the passes ----------------
+
+// Beside the output (same file system, so its space is the output's), or in $TMPDIR when the
+// mix goes to stdout.
+std::string spool_path(const std::string& output) {
+  if (output != "-") return output + ".spool";
+  const char* tmp = std::getenv("TMPDIR");
+  return std::string(tmp && *tmp ? tmp : "/tmp") + "/wf-mixstems.spool";
+}
 
 class Spool {
  public:
-  explicit Spool(const std::string& output) : file_(output + ".spool") {}
+  explicit Spool(const std::string& output) : file_(spool_path(output)) {}
 
   void write(const float* data, std::size_t count) {
     const char* p = reinterpret_cast<const char*>(data);
@@ -428,7 +442,7 @@ class Sink {
       : channels_(channels),
         gain_(static_cast<float>(gain)),
         format_(opt.format),
-        writer_(opt.output, rate, channels, opt.format, audio::container_for_path(opt.output)),
+        writer_(opt.output, rate, channels, opt.format, output_container(opt.output)),
         meter_(rate, channels),
         peaks_(opt.peaks ? std::make_unique<audio::PeaksWriter>(*opt.peaks, rate, channels,
                                                                 expected_frames)
@@ -461,8 +475,9 @@ class Sink {
     writer_.commit();
     if (!peaks_) return;
     if (opt.peaks->format == audio::PeaksFormat::waveflow) {
+      // A mix sent to stdout cannot be read back: its hash stays unknown.
       const std::string mix = audio::OutputGroup::readable(opt.output);
-      peaks_->set_input(opt.output, audio::sha256_file(mix).sha256);
+      peaks_->set_input(opt.output, opt.output == "-" ? "" : audio::sha256_file(mix).sha256);
     }
     peaks_->write(opt.peaks_output);
   }
@@ -511,26 +526,27 @@ void validate(const MixOptions& opt) {
       !(opt.normalize.target_lufs >= -70 && opt.normalize.target_lufs <= 0)) {
     throw Error(Exit::usage, "--normalize", "target loudness outside -70..0 LUFS");
   }
-  if (opt.output.empty() || opt.output == "-") {
-    throw Error(Exit::usage, "--output", "name a .wav or .flac file to write");
+  if (opt.output.empty()) {
+    throw Error(Exit::usage, "--output", "name a .wav or .flac file to write, or - for stdout");
   }
-  const audio::Container container = audio::container_for_path(opt.output);
+  const bool to_stdout = opt.output == "-";
+  const audio::Container container = output_container(opt.output);
   if (container == audio::Container::flac && opt.format == audio::SampleFormat::float32) {
     throw Error(Exit::usage, opt.output, "FLAC cannot hold float samples (use --bits 16 or 24)");
   }
-  audio::ensure_output_writable(opt.output);
+  if (!to_stdout) audio::ensure_output_writable(opt.output);
   for (const std::string& s : opt.stems) {
     if (s == "-") {
       throw Error(Exit::usage, "-", "stems must be files (a stem may be read twice)");
     }
-    audio::ensure_not_same_file(s, opt.output);
+    if (!to_stdout) audio::ensure_not_same_file(s, opt.output);
   }
   if (opt.peaks) {
     if (opt.peaks_output.empty() || opt.peaks_output == "-") {
       throw Error(Exit::usage, "--peaks", "name a file (stdout carries the report)");
     }
-    if (std::filesystem::absolute(opt.peaks_output).lexically_normal() ==
-        std::filesystem::absolute(opt.output).lexically_normal()) {
+    if (!to_stdout && std::filesystem::absolute(opt.peaks_output).lexically_normal() ==
+                          std::filesystem::absolute(opt.output).lexically_normal()) {
       throw Error(Exit::usage, opt.peaks_output, "the waveform data would overwrite the mix");
     }
     audio::ensure_output_writable(opt.peaks_output);
@@ -795,7 +811,7 @@ audio::Json report_json(const MixReport& r) {
   doc["toolkit_version"] = audio::kToolkitVersion;
   Json out;
   out["path"] = r.output;
-  out["container"] = audio::container_for_path(r.output) == audio::Container::flac ? "flac" : "wav";
+  out["container"] = output_container(r.output) == audio::Container::flac ? "flac" : "wav";
   out["bits"] = r.format == audio::SampleFormat::pcm16   ? "16"
                 : r.format == audio::SampleFormat::pcm24 ? "24"
                                                          : "32f";

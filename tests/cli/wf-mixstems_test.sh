@@ -88,6 +88,24 @@ check "flac holds the same samples (diff $d)" '[ "$d" = 0.000000 ]'
 run "$P" --bits 16 a.wav b.wav -o b16.wav
 check "16-bit" '[ "$(soxi -b b16.wav)" = 16 ]'
 
+case_ "-o -: WAV streamed to stdout, the same samples; the report only with --report"
+for bits in 24 32f; do
+  "$P" --bits $bits a.wav b.wav c.wav -o file-$bits.wav >file-$bits.json
+  "$P" --bits $bits a.wav b.wav c.wav -o - --report piped-$bits.json >piped-$bits.wav 2>piped.err
+  piped_rc=$?
+  check "$bits: exit 0 ($piped_rc), nothing on stderr" '[ $piped_rc -eq 0 ] && [ ! -s piped.err ]'
+  check "$bits: stdout decodes to the file's samples" \
+    '[ "$(ffmpeg -v error -i piped-$bits.wav -f f32le - | sha256sum)" = "$(ffmpeg -v error -i file-$bits.wav -f f32le - | sha256sum)" ]'
+  check "$bits: the reports agree but for the path" \
+    '[ "$(node -e "const r = JSON.parse(require(\"fs\").readFileSync(\"piped-$bits.json\")); r.output.path = \"x\"; console.log(JSON.stringify(r))")" = "$(node -e "const r = JSON.parse(require(\"fs\").readFileSync(\"file-$bits.json\")); r.output.path = \"x\"; console.log(JSON.stringify(r))")" ]'
+done
+check "no spool left in TMPDIR or here" '! ls "${TMPDIR:-/tmp}"/.wf-mixstems.spool* ./.-* 2>/dev/null | grep -q .'
+run "$P" a.wav b.wav -o - --report a.wav
+expect_rc 64
+expect_one_line_err wf-mixstems
+check "a stem named as the report is not overwritten" '[ "$(head -c 4 a.wav)" = RIFF ]'
+expect_out_empty
+
 case_ "stereo + mono stems"
 run "$P" --normalize none mono.wav a.wav -o sm.wav
 expect_rc 0

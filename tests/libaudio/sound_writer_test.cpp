@@ -1,6 +1,8 @@
 #include "libaudio/sound_writer.hpp"
 
+#include <fcntl.h>
 #include <sndfile.h>
+#include <unistd.h>
 
 #include <cmath>
 
@@ -55,6 +57,37 @@ TEST(SoundWriter, WavAndFlacHoldIdenticalPcm) {
     write(dir / "a.flac", s, fmt, 2);
     EXPECT_EQ(read_ints(dir / "a.wav"), read_ints(dir / "a.flac"));
   }
+}
+
+TEST(SoundWriter, StdoutGetsAStreamedWavWithTheFilesSamples) {
+  // "-": a header with unknown sizes, then the same PCM a file holds; libsndfile reads it.
+  testutil::TempDir dir;
+  std::vector<float> s(5000);
+  for (std::size_t i = 0; i < s.size(); ++i)
+    s[i] = static_cast<float>(1.2 * std::sin(0.01 * static_cast<double>(i)));  // some clip
+  for (auto fmt :
+       {audio::SampleFormat::pcm16, audio::SampleFormat::pcm24, audio::SampleFormat::float32}) {
+    write(dir / "file.wav", s, fmt, 2);
+    std::fflush(stdout);
+    const int saved = dup(STDOUT_FILENO);
+    const int fd = open((dir / "piped.wav").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+    {
+      audio::SoundWriter w("-", 44100, 2, fmt, audio::Container::wav);
+      w.write(s.data(), 2000);
+      w.write(s.data() + 4000, 500);
+      w.commit();
+      EXPECT_EQ(w.frames_written(), 2500u);
+    }
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    EXPECT_EQ(read_ints(dir / "piped.wav"), read_ints(dir / "file.wav"));
+  }
+  EXPECT_THROW(
+      audio::SoundWriter("-", 44100, 2, audio::SampleFormat::pcm16, audio::Container::flac),
+      audio::Error);
 }
 
 TEST(SoundWriter, FloatRoundTripsExactly) {

@@ -97,11 +97,7 @@ int main(int argc, char** argv) {
     const audio::Json report = mix::run_render_job(job);
     bar.finish();
     if (!report_path.empty()) {
-      audio::AtomicFile file(report_path);  // in the run's group: committed with the mix
-      const std::string text = report.dump() + "\n";
-      if (::write(file.fd(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-        throw audio::Error(audio::Exit::io, report_path, "cannot write the report");
-      file.commit();
+      audio::write_json_line_file(report_path, report);  // committed with the mix
     } else if (job.output != "-") {
       audio::write_json_line(std::cout, report);
     }

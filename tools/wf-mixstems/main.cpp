@@ -1,4 +1,6 @@
 // wf-mixstems: mix stems into one WAV/FLAC track and print a wf.mix/1 report on stdout.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "libaudio/atomic_file.hpp"
@@ -21,8 +23,12 @@ int main(int argc, char** argv) {
   app.add_option("STEM", opt.stems, "Stem files (any format FFmpeg reads)")
       ->required()
       ->default_str("");
-  app.add_option("-o,--output", opt.output, "The mix: .wav or .flac")
+  std::string report_path;
+  app.add_option("-o,--output", opt.output, "The mix: .wav or .flac; - streams WAV to stdout")
       ->required()
+      ->type_name("FILE");
+  app.add_option("--report", report_path,
+                 "Write the wf.mix/1 report to FILE instead of stdout (with -o -, only so)")
       ->type_name("FILE");
   app.add_option("--channels", opt.channels, "1 or 2 (default: 2 if any stem is stereo)")
       ->check(CLI::IsMember({1, 2}))
@@ -54,6 +60,13 @@ int main(int argc, char** argv) {
   tool.add_progress_flag();
 
   return tool.run(argc, argv, [&]() -> audio::Exit {
+    if (opt.output == "-" && isatty(STDOUT_FILENO)) {
+      throw audio::Error(audio::Exit::usage, "stdout",
+                         "will not write WAV to a terminal; use -o FILE or a pipe");
+    }
+    // Checked before the mix streams out: a report over a stem would be refused only later.
+    if (!report_path.empty())
+      for (const std::string& s : opt.stems) audio::ensure_not_same_file(s, report_path);
     opt.normalize = mix::parse_normalize(normalize);
     opt.ceiling = mix::parse_ceiling(ceiling);
     opt.format = audio::parse_sample_format(bits);
@@ -76,7 +89,12 @@ int main(int argc, char** argv) {
       tool.warn(report.output, std::to_string(report.clipped_samples) +
                                    " samples were beyond full scale and clipped");
     }
-    audio::write_json_line(std::cout, mix::report_json(report));
+    const audio::Json doc = mix::report_json(report);
+    if (!report_path.empty()) {
+      audio::write_json_line_file(report_path, doc);  // committed with the mix
+    } else if (opt.output != "-") {
+      audio::write_json_line(std::cout, doc);
+    }
     audio::cli::flush_stdout();
     outputs.commit();
     return audio::Exit::ok;

@@ -27,6 +27,11 @@ inline double round_seconds(double seconds) {
 // Writes one compact JSON line and flushes (JSON Lines: one record per line).
 void write_json_line(std::ostream& out, const Json& doc);
 
+// Writes `doc` as one line to `path` through an AtomicFile (atomic_file.hpp): inside a
+// run's OutputGroup it appears with the run's other outputs, never alone, and never over an
+// input. Throws Error(cant_create / io / usage).
+void write_json_line_file(const std::string& path, const Json& doc);
+
 // The "input" record every document carries: path and SHA-256 (when known).
 Json input_record(const std::string& path, const std::string& sha256);
 

@@ -1,7 +1,10 @@
 // Writing WAV (16/24-bit PCM, 32-bit float) and FLAC (16/24-bit) through libsndfile,
 // atomically: samples go to a temporary file beside the target, which commit() renames
-// into place. Destroying an uncommitted writer removes the temporary. For 16/24-bit PCM,
-// samples outside [-1, 1] are clipped, never wrapped; 32-bit float keeps them as they are.
+// into place. Destroying an uncommitted writer removes the temporary. The path "-" streams
+// WAV to stdout as it is written: a header with unknown sizes (0xFFFFFFFF, as FFmpeg writes
+// on a pipe), then the same samples a file would hold; Error(io, "stdout") if a write fails. For
+// 16/24-bit PCM, samples outside [-1, 1] are clipped, never wrapped; 32-bit float keeps them as
+// they are.
 #pragma once
 
 #include <cstddef>
