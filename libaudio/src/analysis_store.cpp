@@ -75,18 +75,7 @@ void AnalysisStore::save(const Json& doc) const {
   const std::string target =
       entry_path(doc.at("input").at("sha256").get<std::string>(), doc.at("options"));
   make_directories(std::filesystem::path(target).parent_path().string());
-  AtomicFile file(target);
-  const std::string text = doc.dump() + "\n";
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(file.fd(), text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error(Exit::io, target, "cannot write the store entry: " + errno_text(errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  file.commit();
+  write_json_line_file(target, doc);  // atomic: a reader never sees half an entry
 }
 
 AnalysisOutcome analyze_with_store(const std::string& path, const AnalysisOptions& options,
