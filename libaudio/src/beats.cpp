@@ -7,6 +7,10 @@
 namespace audio {
 namespace {
 
+// correct_swing_phase: the accent a third of a beat after the grid's beats must reach this
+// share of the accent at them, and this multiple of the accent at two thirds and at the half.
+constexpr double kSwingBeat = 0.5, kSwingOver = 2.0;
+
 // The local beat period (frames) along the track: the four-period comb re-measured in 12 s
 // windows every 2 s, within 12 % of the global period (so it never jumps a metrical level),
 // median-smoothed over five windows and interpolated per frame.
@@ -280,6 +284,52 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
   grid.bpm = grid.segments[longest].bpm;
   grid.period = 60.0 / grid.bpm;
   grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
+}
+
+// Swing: a beat tracker can lock onto the swung off-beat, which in jazz, ragtime and
+// shuffles is often louder than the beat (a ride or a piano's off-beat chord). The swung
+// note follows the beat at two thirds of it (long-short), never at one third: so when, on
+// this grid, the accent one third after the beats is as strong as at them and far stronger
+// than at two thirds and at the half, the grid sits on the off-beats, and the beats are a
+// third of a period later.
+void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const OnsetFeatures& f) {
+  const long frames = static_cast<long>(accent.size());
+  auto at = [&](double seconds) {
+    const long c = std::lround(f.frame_at(seconds));
+    double m = 0;
+    for (long i = std::max(0L, c - 1); i <= std::min(frames - 1, c + 1); ++i)
+      m = std::max(m, static_cast<double>(accent[static_cast<std::size_t>(i)]));
+    return m;
+  };
+  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
+    TempoSegment& seg = grid.segments[s];
+    const auto begin = static_cast<std::size_t>(seg.first_beat);
+    const std::size_t end = s + 1 < grid.segments.size()
+                                ? static_cast<std::size_t>(grid.segments[s + 1].first_beat)
+                                : grid.beats.size();
+    if (end < begin + 8) continue;
+    const double p = 60.0 / seg.bpm;
+    double on = 0, third = 0, two_thirds = 0, half = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const double b = grid.beats[i];
+      on += at(b);
+      third += at(b + p / 3);
+      two_thirds += at(b + 2 * p / 3);
+      half += at(b + p / 2);
+    }
+    if (third < kSwingBeat * on || third < kSwingOver * std::max(two_thirds, half)) continue;
+    for (std::size_t i = begin; i < end; ++i) grid.beats[i] += p / 3;
+    seg.phase += p / 3;
+    seg.start = grid.beats[begin];
+    seg.end = grid.beats[end - 1];
+  }
+  std::size_t longest = 0;
+  for (std::size_t s = 0; s < grid.segments.size(); ++s)
+    if (grid.segments[s].end - grid.segments[s].start >
+        grid.segments[longest].end - grid.segments[longest].start)
+      longest = s;
+  if (!grid.segments.empty())
+    grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
 }
 
 // Carries the first segment's grid back towards `from` and the last one's on towards `to`
@@ -606,6 +656,7 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
   BeatGrid grid = fit_beat_grid(points, tempo.period_frames / f.frame_rate, options);
   if (!grid.found) return grid;
   refine_segments(grid, points, accent, first, last, f);
+  correct_swing_phase(grid, accent, f);
   // The tracker may lose the phase where the music is thin (a kick-and-hats intro whose
   // off-beat hats are louder than its on-beat ones); those beats are dropped as outliers,
   // and the grid, which holds there too, is carried out to the first and last onsets.

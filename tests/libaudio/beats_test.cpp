@@ -153,6 +153,25 @@ TEST(Beats, BreakdownsDoNotPullTheGridsPhase) {
   EXPECT_NEAR(g.first_beat, 0, 0.005);
 }
 
+TEST(Beats, SwungOffBeatsLouderThanTheBeatsDoNotTakeThePhase) {
+  // A jazz ride pattern: a hat on each beat, a louder one on the swung off-beat
+  // two thirds of a beat later. The tracker locks onto the louder off-beats; the grid must
+  // still sit on the beats (the swung note follows the beat, long-short).
+  const double bpm = 120, period = 60 / bpm, offset = 0.5;
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  std::vector<double> truth;
+  unsigned seed = 1;
+  for (double t = offset; t < 39; t += period) {
+    truth.push_back(t);
+    add_hat(x, t, 0.4, seed++);
+    add_hat(x, t + 2 * period / 3, 0.9, seed++);
+  }
+  const audio::BeatGrid g = grid_of(x);
+  ASSERT_TRUE(g.found);
+  EXPECT_NEAR(g.bpm, bpm, 0.5);
+  EXPECT_LT(worst_miss(truth, g.beats), 0.03);
+}
+
 TEST(Beats, NoTempoNoGrid) {
   audio::TempoEstimate none;
   const std::vector<float> silence(kRate * 5, 0.0f);

@@ -15,7 +15,12 @@
 //    segmentation opens tempo segments only where one line cannot fit; neighbours within
 //    0.5 % (a phase slip) or a stretch between two that agree (a drift back to the right
 //    phase) are merged again.
-// 3. analyze_beats also refines each segment's period from the accent's autocorrelation at
+// 3. Swing: where the accent a third of a beat after the grid's beats is as strong as at
+//    them (at least half) and twice that at two thirds and at the half, the grid sits on the
+//    swung off-beats (louder than the beat in much jazz and ragtime), and moves a third of a
+//    period later: the swung note follows the beat, long-short (MIDI corpus: 6 pieces of 186
+//    went from beat F 0 to 0.99, none got worse).
+// 4. analyze_beats also refines each segment's period from the accent's autocorrelation at
 //    4, 8, 16... beats (intervals between like sounds are exact multiples of the period,
 //    whatever a sound's detection latency: this is what gives ~0.01 BPM and no drift), and
 //    reports beats from the first to the last onset (none in lead-in silence; the grid is
