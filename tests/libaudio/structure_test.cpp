@@ -56,6 +56,32 @@ TEST(Structure, RepetitionNoveltyFindsChangesBetweenAlikeLookingRepeats) {
   for (std::size_t i : {4u, 12u, 20u, 28u}) EXPECT_LT(nov[i], 0.2 * top) << i;
 }
 
+TEST(Structure, BoundariesABarEarlyMoveTogetherOntoWholePhrases) {
+  // A verse of 7 bars, a chorus a bar early, a breakdown of 5: the fills in the last bar of
+  // each section made the novelty peak there, with a clear second peak on the bar line.
+  std::vector<double> novelty(33, 0.1);
+  novelty[4] = 1.0;
+  novelty[11] = 0.9;
+  novelty[12] = 0.6;
+  novelty[19] = 0.8;
+  novelty[20] = 0.5;
+  novelty[24] = 0.7;
+  std::vector<std::size_t> cuts{0, 4, 11, 19, 24, 32};
+  audio::snap_boundaries_to_phrases(cuts, novelty, 4);
+  EXPECT_EQ(cuts, (std::vector<std::size_t>{0, 4, 12, 20, 24, 32}));
+
+  // Nothing on the bar line (under half the peak): the boundaries stay where they are.
+  novelty[20] = 0.3;
+  cuts = {0, 4, 11, 19, 24, 32};
+  audio::snap_boundaries_to_phrases(cuts, novelty, 4);
+  EXPECT_EQ(cuts, (std::vector<std::size_t>{0, 4, 11, 19, 24, 32}));
+
+  // Whole phrases already: nothing moves.
+  cuts = {0, 4, 12, 20, 24, 32};
+  audio::snap_boundaries_to_phrases(cuts, novelty, 4);
+  EXPECT_EQ(cuts, (std::vector<std::size_t>{0, 4, 12, 20, 24, 32}));
+}
+
 TEST(Structure, LabelsTheLoudRepeatedGroupChorus) {
   // intro A(verse) B(chorus) A B C(bridge) B outro, 4 elements each.
   const std::vector<int> blocks = {9, 0, 1, 0, 1, 2, 1, 8};

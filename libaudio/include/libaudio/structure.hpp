@@ -19,6 +19,7 @@
 // 4. Boundaries: peaks of the bar-line novelty that are local maxima over +-2 bars and reach
 //    `threshold` x the song's highest, strongest first, at least min_section_bars apart.
 //    They lie on downbeats by construction.
+//    Then snap_boundaries_to_phrases (below) moves runs of them by a bar onto whole phrases.
 // 5. Labels: sections are grouped by their diagonal similarity (bar k of one against bar k
 //    of the other, best over shifts of up to one bar): a group is sections whose similarity
 //    reaches `group_similarity`, whose timbre-only similarity reaches `group_arrangement`
@@ -108,6 +109,17 @@ std::vector<double> repetition_novelty(const std::vector<float>& ssm, std::size_
 void label_sections(std::vector<StructureSection>& sections, const std::vector<float>& ssm,
                     const std::vector<double>& beat_times, const StructureOptions& options = {},
                     const std::vector<float>& arrangement = {});
+
+// Sections run in phrases of 4 or 8 bars. A fill or a build in a section's last bar makes
+// the arrangement change a bar early, and boundaries placed there leave a 7-bar verse, a
+// chorus a bar early and a 5-bar breakdown, whose clip starts in the verse. So a run of
+// consecutive boundaries (bar indices in `cuts`, which starts at 0 and ends at the bar
+// count) moves together by one bar when that makes more of the sections around them whole
+// phrases (a multiple of 4 bars scores 2, of 2 bars 1), keeps them `min_bars` apart, and
+// the novelty (per bar line) at each moved boundary is still half its own. Runs are tried
+// from each boundary in order; the best gain wins, the shorter run on a tie.
+void snap_boundaries_to_phrases(std::vector<std::size_t>& cuts, const std::vector<double>& novelty,
+                                std::size_t min_bars);
 
 Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& timbre,
                             const Rhythm& rhythm, const EnergyCurve& energy,
