@@ -17,8 +17,10 @@
 // Items are matched to lines by their folder name and file name. Consensus corpora: the
 // reference tempo is the mean of the peers that agree within 4 % (the largest agreeing
 // group, at least two); ours is scored by agreement with it within 4 %, and each peer by
-// agreement with the consensus of the other peers, for reference. Targets are judged on the
-// held-out half when the run has one, else on what it has.
+// agreement with the consensus of the other peers, for reference. Their beats are scored the
+// same way: against the beats of the two other analysers that agree best (F-measure at least
+// 0.8 between them), where any two do. Targets are judged on the held-out half when the run
+// has one, else on what it has.
 // Exit status: 0 whenever the scoring ran (the table is the product), 64 bad use, 65 bad
 // JSON, 66 a missing input.
 #include <algorithm>
@@ -148,6 +150,8 @@ struct Stats {
   double beat_f = 0, down_f = 0, key = 0;
   double audio_seconds = 0, seconds = 0;
   int cons_n = 0, agree = 0;  // consensus corpora
+  int cbeat_n = 0;            // ... items whose beats two other analysers agree on
+  double cbeat_f = 0;         // ... and the beat F-measure against those beats
 };
 
 std::optional<double> ratio(double num, int den) {
@@ -192,6 +196,28 @@ std::optional<double> consensus(const std::vector<double>& bpms) {
       best_spread = spread;
     }
   }
+  return best;
+}
+
+// The consensus beats of the given beat lists: those of the pair that agree best, when their
+// F-measure (70 ms) reaches kBeatAgree; else nothing. On recordings without a beat truth this
+// is where the beat is, as far as two independent trackers can tell.
+constexpr double kBeatAgree = 0.8;
+std::optional<std::vector<double>> consensus_beats(
+    const std::vector<const std::vector<double>*>& lists) {
+  std::optional<std::vector<double>> best;
+  double best_f = kBeatAgree;
+  for (std::size_t i = 0; i < lists.size(); ++i)
+    for (std::size_t k = i + 1; k < lists.size(); ++k) {
+      const std::vector<double> a = evalm::trimmed(*lists[i], kTrim),
+                                b = evalm::trimmed(*lists[k], kTrim);
+      if (a.empty() || b.empty()) continue;
+      const double f = evalm::f_measure(a, b, kWindow);
+      if (f >= best_f) {
+        best_f = f;
+        best = a;
+      }
+    }
   return best;
 }
 
@@ -401,6 +427,16 @@ int main(int argc, char** argv) {
     // Consensus tempo: all peers, and all peers but one (for that peer's own agreement).
     std::optional<double> cons;
     std::vector<std::optional<double>> cons_without(na);
+    // Consensus beats: all peers' for ours, the other peers' for a peer.
+    std::vector<std::optional<std::vector<double>>> beats_without(na);
+    if (it.consensus) {
+      for (std::size_t x = 0; x < na; ++x) {
+        std::vector<const std::vector<double>*> others;
+        for (std::size_t a = 1; a < na; ++a)
+          if (a != x && ent[a] && !ent[a]->beats.empty()) others.push_back(&ent[a]->beats);
+        beats_without[x] = consensus_beats(others);
+      }
+    }
     if (it.consensus) {
       std::vector<double> all;
       for (std::size_t a = 1; a < na; ++a)
@@ -431,6 +467,12 @@ int main(int argc, char** argv) {
           if (ref) {
             ++s.cons_n;
             s.agree += e && e->bpm && evalm::score_tempo(*e->bpm, *ref).acc1;
+          }
+          if (beats_without[a]) {
+            ++s.cbeat_n;
+            s.cbeat_f +=
+                e ? evalm::f_measure(*beats_without[a], evalm::trimmed(e->beats, kTrim), kWindow)
+                  : 0;
           }
           continue;
         }
@@ -542,8 +584,9 @@ int main(int argc, char** argv) {
     }
   }
   if (any_consensus) {
-    std::printf("%s%-10s %-8s %-12s %22s %8s %8s %4s %s\n", any_truth ? "\n" : "", "corpus", "half",
-                "analyser", "agreement w/ consensus", "n_cons", "speed", "n", "missing");
+    std::printf("%s%-10s %-8s %-12s %22s %8s %12s %7s %8s %4s %s\n", any_truth ? "\n" : "",
+                "corpus", "half", "analyser", "agreement w/ consensus", "n_cons", "beatF w/ cons",
+                "n_beat", "speed", "n", "missing");
     for (const std::string& c : corpora) {
       if (!is_consensus[c]) continue;
       for (const char* h : kHalves) {
@@ -553,14 +596,19 @@ int main(int argc, char** argv) {
           continue;
         for (std::size_t a = 0; a < na; ++a) {
           const Stats& s = stats[c][h][a];
-          std::printf("%-10s %-8s %-12s %22s %8d %8s %4d %s\n", a == 0 ? c.c_str() : "",
+          std::printf("%-10s %-8s %-12s %22s %8d %12s %7d %8s %4d %s\n", a == 0 ? c.c_str() : "",
                       a == 0 ? h : "", names[a].c_str(), fmt(ratio(s.agree, s.cons_n)).c_str(),
-                      s.cons_n, speed_text(speed(a, c, h)).c_str(), s.n,
+                      s.cons_n, fmt(ratio(s.cbeat_f, s.cbeat_n)).c_str(), s.cbeat_n,
+                      speed_text(speed(a, c, h)).c_str(), s.n,
                       s.missing ? std::to_string(s.missing).c_str() : "");
         }
       }
     }
-    std::printf("(a peer's agreement is with the consensus of the other peers)\n");
+    std::printf(
+        "(a peer's agreement is with the consensus of the other peers; beatF w/ cons is\n"
+        " the beat F-measure against the beats of the two other analysers that agree best,\n"
+        " where their own F-measure reaches %.1f)\n",
+        kBeatAgree);
   }
 
   // Confidence quartiles: is our confidence worth anything?

@@ -10,7 +10,9 @@
 // Every phase of a meter scores the mean evidence of its beats (harmonic change weighs most,
 // because it survives breakdowns without drums and intros without harmony are carried by the
 // kick). The best phase's lead over the runner-up gives the confidence; 3/4 is chosen only
-// when its best phase clearly beats every 4/4 phase. One phase holds for the whole grid:
+// when its best phase clearly beats every 4/4 phase and is itself sure (confidence 0.5: a
+// shaky 3/4 reading is more often a 4/4 track with weak bar accents, and a 3/4 call keeps
+// the DJ planner from beat-matching the track with 4/4 ones). One phase holds for the grid:
 // sections of whole bars, as in dance music.
 #pragma once
 
