@@ -206,6 +206,44 @@ TEST(Key, TheHarmonicReadingGivesTheKeyOnlyWhereThePlainOneIsUnsure) {
   EXPECT_NEAR(a.estimate->confidence, lead_of(smeared), 1e-6);
 }
 
+TEST(Key, TheHarmonicReadingUndoesAFifthUpWhereTheFifthBelowsOwnNoteSounds) {
+  // Mostly G major (a real instrument's partials lean C major that way), but F, which C
+  // major has and G major lacks, sounds at a quarter of F#: partials cannot put it there.
+  audio::PitchClassProfile c_major{};
+  for (int pc : {0, 2, 4, 5, 7, 9, 11}) c_major[pc] = 1.0f;
+  for (int pc : {0, 4, 7}) c_major[pc] += 1.0f;
+  audio::PitchClassProfile g_major = c_major, leaning{};
+  std::rotate(g_major.begin(), g_major.begin() + 5, g_major.end());
+  for (int pc = 0; pc < 12; ++pc) leaning[pc] = 0.2f * c_major[pc] + 0.8f * g_major[pc];
+  ASSERT_GT(lead_of(leaning), 0.03);  // the plain reading is sure of G major
+  auto plain = audio::analyze_key(steady(leaning, leaning));
+  ASSERT_TRUE(plain.estimate.has_value());
+  ASSERT_EQ(plain.estimate->key.name(), "G major");
+  auto a = audio::analyze_key(steady(leaning, c_major));
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "C major");
+  EXPECT_TRUE(a.harmonic);
+  // Pure tones of G major have no F at all: the plain reading stands, as on the
+  // synthesizer's tracks, however sure the harmonic one is of C major.
+  a = audio::analyze_key(steady(g_major, c_major));
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "G major");
+  EXPECT_FALSE(a.harmonic);
+  // The same in minor: mostly E minor, with the F that A minor has and E minor lacks.
+  audio::PitchClassProfile a_minor{};
+  for (int pc : {9, 11, 0, 2, 4, 5, 7}) a_minor[pc] = 1.0f;
+  for (int pc : {9, 0, 4}) a_minor[pc] += 1.0f;
+  audio::PitchClassProfile e_minor = a_minor, minor_leaning{};
+  std::rotate(e_minor.begin(), e_minor.begin() + 5, e_minor.end());
+  for (int pc = 0; pc < 12; ++pc) minor_leaning[pc] = 0.2f * a_minor[pc] + 0.8f * e_minor[pc];
+  plain = audio::analyze_key(steady(minor_leaning, minor_leaning));
+  ASSERT_TRUE(plain.estimate.has_value());
+  ASSERT_EQ(plain.estimate->key.name(), "E minor");
+  a = audio::analyze_key(steady(minor_leaning, a_minor));
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "A minor");
+}
+
 TEST(Key, All24KeysOfTheSynthesizer) {
   int minor_chosen = 0;
   for (const auto& row : kWheel) {

@@ -115,17 +115,22 @@ struct KeyAnalysis {
 
 // The chroma the key analysis takes (djb-analyze builds its ChromaAnalyzer with it): the
 // plain profile and the harmonic one (8 harmonics, decay 0.8), both. A real instrument's
-// partials make the plain profile read some keys as their dominant (the key a fifth up),
-// with a small lead of the best key over the second; the harmonic profile reads pure tones
-// (the synthesizer's) as their subdominant. So analyze_key takes the harmonic reading only
-// to undo the first: where the plain one is unsure (lead under 0.03), the harmonic one is
-// surer, and it names the plain key or the key a fifth below. Chosen on the tuning halves of
-// the real-music corpora (scripts/eval-real) with the synthesizer's corpus held at 1.000
-// (scripts/eval-analyze): MIREX on MIDI pieces through sampled instruments 0.838 -> 0.863,
-// on songs re-voiced on them 0.800 -> 0.792; held out 0.932 -> 0.932 and 0.871 -> 0.871.
-// Leads of 0.05 and 0.08 gave 0.882 and 0.895 on MIDI but 0.984 and 0.841 on the
-// synthesizer's keys; letting the harmonic reading name any key gave 0.825 on the songs but
-// turned a synthesized half-time track to its subdominant.
+// partials make the plain profile read some keys as their dominant (the key a fifth up);
+// the harmonic profile reads pure tones (the synthesizer's) as their subdominant. So
+// analyze_key takes the harmonic reading only to undo the first, in two cases:
+//  - the plain reading is unsure (lead under 0.03), the harmonic one is surer, and it names
+//    the plain key or the key a fifth below (MIDI pieces through sampled instruments 0.838
+//    -> 0.863 on the tuning half, songs re-voiced on them 0.800 -> 0.792);
+//  - whatever the leads, it names the key a fifth below, and the note only that key has
+//    (the plain key's flat seventh in major, flat second in minor) sounds at 0.2 or more of
+//    the plain key's own note there (leading tone, second): partials do not make that note,
+//    and pure tones in the plain key have none of it (MIDI 0.863 -> 0.932, songs 0.792 ->
+//    0.804; held out 0.932 -> 0.955 and 0.871 -> 0.913).
+// Both chosen on the tuning halves of the real-music corpora (scripts/eval-real) with the
+// synthesizer's corpus held at 1.000 (scripts/eval-analyze). Trusting the harmonic reading
+// at leads of 0.05 and 0.08 instead gave 0.882 and 0.895 on MIDI but 0.984 and 0.841 on the
+// synthesizer's keys; letting it name any key turned a synthesized half-time track to its
+// subdominant.
 ChromaOptions key_chroma_options();
 
 // Correlations of a pitch-class profile with the 24 keys (index = Key::index()).
