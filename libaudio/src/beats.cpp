@@ -223,6 +223,29 @@ double refine_period(const std::vector<float>& accent, std::size_t first, std::s
   return skk > 0 ? skt / skk : 0;
 }
 
+// The beats [begin, end) of segment s in grid.beats.
+std::pair<std::size_t, std::size_t> segment_beats(const BeatGrid& grid, std::size_t s) {
+  const auto begin = static_cast<std::size_t>(grid.segments[s].first_beat);
+  const std::size_t end = s + 1 < grid.segments.size()
+                              ? static_cast<std::size_t>(grid.segments[s + 1].first_beat)
+                              : grid.beats.size();
+  return {begin, end};
+}
+
+// The grid's tempo and first beat are the longest segment's (its phase, unless constant).
+void set_grid_from_longest(BeatGrid& grid) {
+  if (grid.segments.empty()) return;
+  std::size_t longest = 0;
+  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
+    const TempoSegment& a = grid.segments[s];
+    const TempoSegment& b = grid.segments[longest];
+    if (a.end - a.start > b.end - b.start) longest = s;
+  }
+  grid.bpm = grid.segments[longest].bpm;
+  grid.period = 60.0 / grid.bpm;
+  grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
+}
+
 // Replaces each segment's least-squares period by refine_period's over the segment's frames,
 // re-anchoring its phase on the tracked beats within it.
 void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
@@ -230,10 +253,7 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
                      const OnsetFeatures& f) {
   for (std::size_t s = 0; s < grid.segments.size(); ++s) {
     TempoSegment& seg = grid.segments[s];
-    const auto begin = static_cast<std::size_t>(seg.first_beat);
-    const std::size_t end = s + 1 < grid.segments.size()
-                                ? static_cast<std::size_t>(grid.segments[s + 1].first_beat)
-                                : grid.beats.size();
+    const auto [begin, end] = segment_beats(grid, s);
     const double period = 60.0 / seg.bpm;
     const auto lo =
         static_cast<std::size_t>(std::clamp(f.frame_at(seg.start - 0.5 * period),
@@ -274,16 +294,7 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
     seg.start = grid.beats[begin];
     seg.end = grid.beats[end - 1];
   }
-  // The grid's tempo is the longest segment's.
-  std::size_t longest = 0;
-  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
-    const TempoSegment& a = grid.segments[s];
-    const TempoSegment& b = grid.segments[longest];
-    if (a.end - a.start > b.end - b.start) longest = s;
-  }
-  grid.bpm = grid.segments[longest].bpm;
-  grid.period = 60.0 / grid.bpm;
-  grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
+  set_grid_from_longest(grid);
 }
 
 // Swing: a beat tracker can lock onto the swung off-beat, which in jazz, ragtime and
@@ -303,10 +314,7 @@ void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const
   };
   for (std::size_t s = 0; s < grid.segments.size(); ++s) {
     TempoSegment& seg = grid.segments[s];
-    const auto begin = static_cast<std::size_t>(seg.first_beat);
-    const std::size_t end = s + 1 < grid.segments.size()
-                                ? static_cast<std::size_t>(grid.segments[s + 1].first_beat)
-                                : grid.beats.size();
+    const auto [begin, end] = segment_beats(grid, s);
     if (end < begin + 8) continue;
     const double p = 60.0 / seg.bpm;
     double on = 0, third = 0, two_thirds = 0, half = 0;
@@ -323,13 +331,7 @@ void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const
     seg.start = grid.beats[begin];
     seg.end = grid.beats[end - 1];
   }
-  std::size_t longest = 0;
-  for (std::size_t s = 0; s < grid.segments.size(); ++s)
-    if (grid.segments[s].end - grid.segments[s].start >
-        grid.segments[longest].end - grid.segments[longest].start)
-      longest = s;
-  if (!grid.segments.empty())
-    grid.first_beat = grid.constant ? grid.beats.front() : grid.segments[longest].phase;
+  set_grid_from_longest(grid);
 }
 
 // Carries the first segment's grid back towards `from` and the last one's on towards `to`
