@@ -29,7 +29,9 @@ InputKind kind_of(const struct stat& st, int fd, const std::string& path) {
   if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
     throw Error(Exit::no_input, path, "is a device, not a file");
   }
-  if (S_ISSOCK(st.st_mode) && path == "-") return InputKind::stream;  // e.g. a socketpair
+  // Stdin may be a socket: Node's child_process and socket-activated services hand over a
+  // socketpair. A socket named by path is no input (it cannot be opened).
+  if (S_ISSOCK(st.st_mode) && fd == STDIN_FILENO) return InputKind::stream;
   throw Error(Exit::no_input, path, "not a regular file");
 }
 

@@ -1,5 +1,6 @@
 #include "libaudio/input_file.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,29 @@ TEST(CheckInput, RegularFilesAndFifosAreReadable) {
   EXPECT_EQ(audio::check_input(dir / "a.json"), audio::InputKind::regular);
   ASSERT_EQ(mkfifo((dir / "p").c_str(), 0600), 0);
   EXPECT_EQ(audio::check_input(dir / "p"), audio::InputKind::stream);
+}
+
+TEST(CheckInput, StdinMayBeASocket) {
+  // Node's child_process gives a child's stdin as one end of a socketpair.
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  const int saved = dup(STDIN_FILENO);
+  ASSERT_GE(saved, 0);
+  ASSERT_EQ(dup2(pair[0], STDIN_FILENO), STDIN_FILENO);
+  ASSERT_EQ(write(pair[1], "{}\n", 3), 3);
+  close(pair[1]);
+  audio::InputKind kind = audio::InputKind::regular;
+  std::string text;
+  const std::string error = message_of([&] {
+    kind = audio::check_input("-");
+    text = audio::read_input_text("-");
+  });
+  dup2(saved, STDIN_FILENO);
+  close(saved);
+  close(pair[0]);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(kind, audio::InputKind::stream);
+  EXPECT_EQ(text, "{}\n");
 }
 
 TEST(CheckInput, DirectoriesDevicesAndMissingFilesAreNoInput) {

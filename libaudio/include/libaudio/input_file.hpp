@@ -1,9 +1,9 @@
 // The checks every reader makes on an input the user names, and one bounded read.
 //
-// A path must name a regular file or a pipe (FIFO, or "-" for stdin): a directory, a
-// device such as /dev/zero, a socket or a terminal is refused before anything is read, so
-// no reader can hang on an endless input. Pipes can still be endless, so whole-input reads
-// are capped.
+// A path must name a regular file or a pipe (FIFO, or "-" for stdin, which may also be a
+// socket, as Node's child_process gives it): a directory, a device such as /dev/zero, a
+// socket or a terminal is refused before anything is read, so no reader can hang on an
+// endless input. Pipes can still be endless, so whole-input reads are capped.
 #pragma once
 
 #include <cstddef>
