@@ -292,6 +292,13 @@ void ensure_not_same_file(const std::string& input, const std::string& output) {
   }
 }
 
+void ensure_stdout_not_terminal(const std::string& output, const std::string& what) {
+  if (output == "-" && ::isatty(STDOUT_FILENO)) {
+    throw Error(Exit::usage, "stdout",
+                "will not write " + what + " to a terminal; use -o FILE or a pipe");
+  }
+}
+
 void ensure_output_writable(const std::string& output) {
   if (output == "-") return;
   struct stat st {};

@@ -294,7 +294,6 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
     seg.start = grid.beats[begin];
     seg.end = grid.beats[end - 1];
   }
-  set_grid_from_longest(grid);
 }
 
 // Swing: a beat tracker can lock onto the swung off-beat, which in jazz, ragtime and
@@ -331,7 +330,6 @@ void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const
     seg.start = grid.beats[begin];
     seg.end = grid.beats[end - 1];
   }
-  set_grid_from_longest(grid);
 }
 
 // Carries the first segment's grid back towards `from` and the last one's on towards `to`
@@ -659,6 +657,7 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
   if (!grid.found) return grid;
   refine_segments(grid, points, accent, first, last, f);
   correct_swing_phase(grid, accent, f);
+  set_grid_from_longest(grid);  // after both: they move the segments' tempi and phases
   // The tracker may lose the phase where the music is thin (a kick-and-hats intro whose
   // off-beat hats are louder than its on-beat ones); those beats are dropped as outliers,
   // and the grid, which holds there too, is carried out to the first and last onsets.

@@ -243,10 +243,8 @@ void resolve_peaks_format(PeaksRequest& request, const std::string& output) {
     throw Error(Exit::usage, p + "peaks",
                 "does not apply to " + name + " (its columns are " + p + "width)");
   }
-  if (output == "-" && (f == PeaksFormat::dat || f == PeaksFormat::png) && isatty(STDOUT_FILENO)) {
-    throw Error(Exit::usage, "stdout",
-                "will not write binary " + name + " data to a terminal; use -o FILE or a pipe");
-  }
+  if (f == PeaksFormat::dat || f == PeaksFormat::png)
+    ensure_stdout_not_terminal(output, "binary " + name + " data");
 }
 
 // -----------------------------------------------------------------------------------------

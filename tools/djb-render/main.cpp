@@ -1,7 +1,5 @@
 // djb-render: render a djb.plan/1 into a mix (MP3 + LRC + CUE, optionally a ZIP bundle) and
 // print a djb.render/1 report on stdout.
-#include <unistd.h>
-
 #include <iostream>
 
 #include "libaudio/atomic_file.hpp"
@@ -85,14 +83,10 @@ int main(int argc, char** argv) {
         last = done;
         json_line(done, total);
       } else {
-        bar.set_total(total);
-        bar.update(done);
+        bar.update(done, total);
       }
     };
-    if (job.output == "-" && isatty(STDOUT_FILENO)) {
-      throw audio::Error(audio::Exit::usage, "stdout",
-                         "will not write MP3 to a terminal; use -o FILE or a pipe");
-    }
+    audio::ensure_stdout_not_terminal(job.output, "MP3");
     audio::OutputGroup outputs;  // committed once the report is out
     const audio::Json report = mix::run_render_job(job);
     bar.finish();

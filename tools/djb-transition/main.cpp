@@ -262,10 +262,7 @@ int main(int argc, char** argv) {
     if (max_opt->count()) options.max_length = max_length;
     options.jobs = jobs;
     audio::Progress bar(tool.progress_enabled(), "djb-transition: scoring pairs");
-    options.on_row = [&bar](int done, int total) {
-      bar.set_total(total);
-      bar.update(done);
-    };
+    options.on_row = [&bar](int done, int total) { bar.update(done, total); };
     const auto result = mix::plan_set(kept, options);
     bar.finish();
     print(mix::plan_to_json(kept, result, options));

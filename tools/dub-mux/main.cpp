@@ -116,10 +116,7 @@ int main(int argc, char** argv) {
       }
     }
     audio::Progress bar(tool.progress_enabled(), "dub-mux");
-    mx.on_progress = [&bar](double done, double total) {
-      bar.set_total(total);
-      bar.update(done);
-    };
+    mx.on_progress = [&bar](double done, double total) { bar.update(done, total); };
     audio::OutputGroup outputs;  // committed once the report is out
     const audio::Json report = mix::mux_dub(mx);
     bar.finish();

@@ -55,8 +55,7 @@ int main(int argc, char** argv) {
     if (!kind.empty()) o.kind = audio::parse_file_kind(kind);
     audio::Progress bar(tool.progress_enabled(), "golden-diff");
     o.on_file = [&bar](std::size_t done, std::size_t total) {
-      bar.set_total(static_cast<double>(total));
-      bar.update(static_cast<double>(done));
+      bar.update(static_cast<double>(done), static_cast<double>(total));
     };
     const audio::GoldenReport report = audio::golden_diff(expected, actual, o);
     bar.finish();

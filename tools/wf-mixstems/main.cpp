@@ -1,6 +1,4 @@
 // wf-mixstems: mix stems into one WAV/FLAC track and print a wf.mix/1 report on stdout.
-#include <unistd.h>
-
 #include <iostream>
 
 #include "libaudio/atomic_file.hpp"
@@ -60,10 +58,7 @@ int main(int argc, char** argv) {
   tool.add_progress_flag();
 
   return tool.run(argc, argv, [&]() -> audio::Exit {
-    if (opt.output == "-" && isatty(STDOUT_FILENO)) {
-      throw audio::Error(audio::Exit::usage, "stdout",
-                         "will not write WAV to a terminal; use -o FILE or a pipe");
-    }
+    audio::ensure_stdout_not_terminal(opt.output, "WAV");
     // Checked before the mix streams out: a report over a stem would be refused only later.
     if (!report_path.empty())
       for (const std::string& s : opt.stems) audio::ensure_not_same_file(s, report_path);

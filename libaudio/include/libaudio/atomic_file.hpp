@@ -96,4 +96,9 @@ void ensure_not_same_file(const std::string& input, const std::string& output);
 // writable. Lets programs fail before long work starts.
 void ensure_output_writable(const std::string& output);
 
+// Throws Error(usage, "stdout") when `output` is "-" and stdout is a terminal: binary data
+// (`what`, e.g. "MP3") would only garble it. "will not write WHAT to a terminal; use -o FILE
+// or a pipe".
+void ensure_stdout_not_terminal(const std::string& output, const std::string& what);
+
 }  // namespace audio

@@ -26,6 +26,11 @@ class Progress {
   void set_label(std::string label);
   void set_total(double total);  // 0 = unknown (shows an amount instead of a percentage)
   void update(double done);
+  // Both at once, for work that reports its amount and total together (library callbacks).
+  void update(double done, double total) {
+    set_total(total);
+    update(done);
+  }
   void finish();
 
  private:
