@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -156,23 +157,42 @@ double lead_of(const audio::PitchClassProfile& p) {
   return s[0] - s[1];
 }
 
+// A key's profile: its scale at 1, its tonic triad at 2.
+audio::PitchClassProfile scale_profile(std::initializer_list<int> scale,
+                                       std::initializer_list<int> triad) {
+  audio::PitchClassProfile p{};
+  for (int pc : scale) p[pc] = 1.0f;
+  for (int pc : triad) p[pc] += 1.0f;
+  return p;
+}
+
+// The same profile a fifth up (C major's shape on G).
+audio::PitchClassProfile fifth_up(audio::PitchClassProfile p) {
+  std::rotate(p.begin(), p.begin() + 5, p.end());
+  return p;
+}
+
+// `share` of one profile and the rest of the other.
+audio::PitchClassProfile blend(const audio::PitchClassProfile& a, float share,
+                               const audio::PitchClassProfile& b) {
+  audio::PitchClassProfile p{};
+  for (int pc = 0; pc < 12; ++pc) p[pc] = share * a[pc] + (1 - share) * b[pc];
+  return p;
+}
+
 TEST(Key, TheHarmonicReadingGivesTheKeyOnlyWhereThePlainOneIsUnsure) {
   // C major's scale with the tonic triad stressed, and the same halfway to G major (what a
   // real instrument's partials do to the plain profile): the plain reading of the smeared
   // profile is unsure, the harmonic reading of the clear one is sure.
-  audio::PitchClassProfile clear{};
-  for (int pc : {0, 2, 4, 5, 7, 9, 11}) clear[pc] = 1.0f;
-  for (int pc : {0, 4, 7}) clear[pc] += 1.0f;
-  audio::PitchClassProfile g_major = clear, smeared{};
-  std::rotate(g_major.begin(), g_major.begin() + 5, g_major.end());  // C major's shape on G
+  const audio::PitchClassProfile clear = scale_profile({0, 2, 4, 5, 7, 9, 11}, {0, 4, 7});
+  const audio::PitchClassProfile g_major = fifth_up(clear);
+  audio::PitchClassProfile smeared{};
   double least = 1;  // the blend of the two where the plain reading is least sure
   for (int step = 0; step <= 100; ++step) {
-    audio::PitchClassProfile blend{};
-    for (int pc = 0; pc < 12; ++pc)
-      blend[pc] = (1 - step / 100.0f) * clear[pc] + step / 100.0f * g_major[pc];
-    if (lead_of(blend) < least) {
-      least = lead_of(blend);
-      smeared = blend;
+    const audio::PitchClassProfile mixed = blend(clear, 1 - step / 100.0f, g_major);
+    if (lead_of(mixed) < least) {
+      least = lead_of(mixed);
+      smeared = mixed;
     }
   }
   ASSERT_LT(lead_of(smeared), 0.03);
@@ -190,8 +210,7 @@ TEST(Key, TheHarmonicReadingGivesTheKeyOnlyWhereThePlainOneIsUnsure) {
   EXPECT_FALSE(a.harmonic);
   // An unsure plain reading stands too when the harmonic one names neither its key nor the
   // key a fifth below (partials do not move a key that way): here D major.
-  audio::PitchClassProfile d_major = g_major;
-  std::rotate(d_major.begin(), d_major.begin() + 5, d_major.end());
+  const audio::PitchClassProfile d_major = fifth_up(g_major);
   const auto unsure = audio::analyze_key(steady(smeared, smeared));
   a = audio::analyze_key(steady(smeared, d_major));
   ASSERT_TRUE(a.estimate.has_value() && unsure.estimate.has_value());
@@ -209,12 +228,9 @@ TEST(Key, TheHarmonicReadingGivesTheKeyOnlyWhereThePlainOneIsUnsure) {
 TEST(Key, TheHarmonicReadingUndoesAFifthUpWhereTheFifthBelowsOwnNoteSounds) {
   // Mostly G major (a real instrument's partials lean C major that way), but F, which C
   // major has and G major lacks, sounds at a quarter of F#: partials cannot put it there.
-  audio::PitchClassProfile c_major{};
-  for (int pc : {0, 2, 4, 5, 7, 9, 11}) c_major[pc] = 1.0f;
-  for (int pc : {0, 4, 7}) c_major[pc] += 1.0f;
-  audio::PitchClassProfile g_major = c_major, leaning{};
-  std::rotate(g_major.begin(), g_major.begin() + 5, g_major.end());
-  for (int pc = 0; pc < 12; ++pc) leaning[pc] = 0.2f * c_major[pc] + 0.8f * g_major[pc];
+  const audio::PitchClassProfile c_major = scale_profile({0, 2, 4, 5, 7, 9, 11}, {0, 4, 7});
+  const audio::PitchClassProfile g_major = fifth_up(c_major),
+                                 leaning = blend(c_major, 0.2f, g_major);
   ASSERT_GT(lead_of(leaning), 0.03);  // the plain reading is sure of G major
   auto plain = audio::analyze_key(steady(leaning, leaning));
   ASSERT_TRUE(plain.estimate.has_value());
@@ -230,12 +246,8 @@ TEST(Key, TheHarmonicReadingUndoesAFifthUpWhereTheFifthBelowsOwnNoteSounds) {
   EXPECT_EQ(a.estimate->key.name(), "G major");
   EXPECT_FALSE(a.harmonic);
   // The same in minor: mostly E minor, with the F that A minor has and E minor lacks.
-  audio::PitchClassProfile a_minor{};
-  for (int pc : {9, 11, 0, 2, 4, 5, 7}) a_minor[pc] = 1.0f;
-  for (int pc : {9, 0, 4}) a_minor[pc] += 1.0f;
-  audio::PitchClassProfile e_minor = a_minor, minor_leaning{};
-  std::rotate(e_minor.begin(), e_minor.begin() + 5, e_minor.end());
-  for (int pc = 0; pc < 12; ++pc) minor_leaning[pc] = 0.2f * a_minor[pc] + 0.8f * e_minor[pc];
+  const audio::PitchClassProfile a_minor = scale_profile({9, 11, 0, 2, 4, 5, 7}, {9, 0, 4});
+  const audio::PitchClassProfile minor_leaning = blend(a_minor, 0.2f, fifth_up(a_minor));
   plain = audio::analyze_key(steady(minor_leaning, minor_leaning));
   ASSERT_TRUE(plain.estimate.has_value());
   ASSERT_EQ(plain.estimate->key.name(), "E minor");
