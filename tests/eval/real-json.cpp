@@ -436,8 +436,6 @@ int main(int argc, char** argv) {
           if (a != x && ent[a] && !ent[a]->beats.empty()) others.push_back(&ent[a]->beats);
         beats_without[x] = consensus_beats(others);
       }
-    }
-    if (it.consensus) {
       std::vector<double> all;
       for (std::size_t a = 1; a < na; ++a)
         if (ent[a] && ent[a]->bpm) all.push_back(*ent[a]->bpm);
