@@ -9,9 +9,11 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <random>
 #include <vector>
 
 #include "libaudio/error.hpp"
@@ -203,18 +205,29 @@ std::string OutputGroup::readable(const std::string& target) {
 AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
   if (g_group) claim_ = claim_target(*g_group, target_);
   std::filesystem::path p(target_);
-  std::string pattern = parent_dir(target_) + "/." + p.filename().string() + ".XXXXXX";
-  std::string buf = pattern;
-  fd_ = mkstemp(buf.data());
-  if (fd_ < 0) {
-    throw Error(Exit::cant_create, target_, "cannot create output: " + errno_text(errno));
+  const std::string prefix = parent_dir(target_) + "/." + p.filename().string() + ".";
+  // The name is registered for removal on a signal before the file exists: with mkstemp, a
+  // signal between its creating the file and the registration left the file behind. Mode
+  // 0666 under the umask, as any output gets.
+  static thread_local std::mt19937_64 random(std::random_device{}() ^
+                                             static_cast<std::uint64_t>(::getpid()));
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0;; ++attempt) {
+    std::string name = prefix;
+    for (int i = 0; i < 6; ++i) name += kChars[random() % (sizeof kChars - 1)];
+    slot_ = register_temp(name);
+    fd_ = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      temp_ = name;
+      return;
+    }
+    const int err = errno;
+    unregister_temp(slot_);
+    slot_ = -1;
+    if (err != EEXIST || attempt >= 100) {
+      throw Error(Exit::cant_create, target_, "cannot create output: " + errno_text(err));
+    }
   }
-  temp_ = buf;
-  // mkstemp makes 0600 files; outputs should get the usual umask-governed mode.
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd_, 0666 & ~mask);
-  slot_ = register_temp(temp_);
 }
 
 AtomicFile::~AtomicFile() {

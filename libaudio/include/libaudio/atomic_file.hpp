@@ -14,7 +14,8 @@ namespace audio {
 
 class AtomicFile {
  public:
-  // Creates "DIR/.NAME.XXXXXX.tmp" next to `target`. Throws Error(cant_create).
+  // Creates "DIR/.NAME.XXXXXX" (six random letters or digits) next to `target`, registered
+  // for removal on a signal before it exists. Throws Error(cant_create).
   explicit AtomicFile(std::string target);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
