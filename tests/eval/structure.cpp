@@ -144,6 +144,12 @@ int main(int argc, char** argv) {
     std::printf("%6.1f %-4s %-72s bounds %2d/%2zu est %2zu  clip %s\n", spec.bpm, key, form.c_str(),
                 h3, ref.size(), est.size(), where.c_str());
     if (verbose) {
+      std::printf("        analysed at %.2f BPM, %zu bars\n", song.bpm(),
+                  song.structure.bar_starts.size() - (song.structure.bar_starts.empty() ? 0 : 1));
+      std::printf("        novelty per bar line:");
+      for (std::size_t b = 0; b < song.structure.bar_novelty.size(); ++b)
+        std::printf("%s%.2f", b % 8 ? " " : "\n          ", song.structure.bar_novelty[b]);
+      std::printf("\n");
       for (const auto& sec : song.structure.sections)
         std::printf("        %-9s %7.2f %7.2f g%d x%d rep %.3f e %.3f nov %.2f\n",
                     sec.label.c_str(), sec.start, sec.end, sec.group, sec.repeats, sec.repetition,

@@ -205,6 +205,62 @@ TEST(Structure, FindsTheSectionsOfASynthesizedSong) {
         song.structure.bar_starts.end());
 }
 
+// Section starts (s) and labels of a synthesized song, as analyze_song finds them.
+std::vector<audio::StructureSection> song_sections(const synth::TrackSpec& spec,
+                                                   double* bpm = nullptr) {
+  const std::vector<float> mono = rhythm_fixtures::track(spec);
+  const auto on = audio::onset_features(mono.data(), mono.size());
+  const auto tb = audio::timbre_features(mono.data(), mono.size());
+  const audio::SongAnalysis song = audio::analyze_song(on, tb);
+  if (bpm) *bpm = song.bpm();
+  return song.structure.sections;
+}
+
+TEST(Structure, AChorusPlayedTwiceInARowIsTwoChoruses) {
+  synth::TrackSpec spec;
+  spec.song = true;
+  spec.bpm = 120;  // 2 s bars
+  spec.sections =
+      synth::parse_sections("intro:4,verse:8,chorus:8,chorus:8,verse:8,chorus:8,outro:4");
+  const auto secs = song_sections(spec);
+  ASSERT_EQ(secs.size(), 7u);
+  const double starts[] = {0, 8, 24, 40, 56, 72, 88};
+  const char* labels[] = {"intro", "verse", "chorus", "chorus", "verse", "chorus", "outro"};
+  for (std::size_t k = 0; k < 7; ++k) {
+    EXPECT_NEAR(secs[k].start, starts[k], 0.5) << k;
+    EXPECT_EQ(secs[k].label, labels[k]) << k;
+  }
+}
+
+TEST(Structure, ASlowSongReadAtTwiceItsTempoKeepsWholeSections) {
+  // 72 BPM lies under the tempo range: the bars of the grid are half bars, and the 4-bar
+  // chord loop spans 8 of them.
+  synth::TrackSpec spec;
+  spec.song = true;
+  spec.shared_loop = true;
+  spec.bpm = 72;  // 3.33 s bars
+  spec.sections = synth::parse_sections("intro:8,verse:16,chorus:16,breakdown:8,chorus:16,outro:8");
+  double bpm = 0;
+  const auto secs = song_sections(spec, &bpm);
+  ASSERT_NEAR(bpm, 144, 1);
+  const double bar = 60.0 / 72 * 4;
+  const double starts[] = {0, 8 * bar, 24 * bar, 40 * bar, 48 * bar, 64 * bar};
+  // Each true section start is found, and no section is a fragment of the loop: before the
+  // grid's bars were recognised as half bars, the choruses came out in 2-bar pieces.
+  for (const double t : starts)
+    EXPECT_TRUE(std::any_of(secs.begin(), secs.end(), [t](const auto& s) {
+      return std::fabs(s.start - t) < 1.0;
+    })) << t;
+  EXPECT_LE(secs.size(), 7u);
+  for (const auto& s : secs) {
+    EXPECT_GE(s.end - s.start, 4 * bar - 0.5) << s.start;
+    const double mid = 0.5 * (s.start + s.end);
+    if ((mid > 24 * bar && mid < 40 * bar) || (mid > 48 * bar && mid < 64 * bar)) {
+      EXPECT_EQ(s.label, "chorus") << s.start;
+    }
+  }
+}
+
 TEST(Structure, NoBeatStillGivesSectionsOnAFixedGrid) {
   const synth::Audio pad = synth::pad(synth::parse_key("Am"), 40, 22050);
   const auto on = audio::onset_features(pad.samples.data(), pad.samples.size());
