@@ -121,6 +121,39 @@ TEST(Structure, LabelsTheLoudRepeatedGroupChorus) {
   EXPECT_EQ(secs[2].label, "chorus");
 }
 
+TEST(Structure, RepeatsMatchWhenOneBoundaryIsTwoBarsOff) {
+  // verse (8 bars), chorus (8), verse (6: its boundary two bars early), chorus (10: its last
+  // two bars were the verse's). Each bar is its own element, so only an alignment two bars
+  // along the second chorus finds the first.
+  std::vector<int> id;
+  for (int k = 0; k < 8; ++k) id.push_back(k);       // verse
+  for (int k = 0; k < 8; ++k) id.push_back(10 + k);  // chorus
+  for (int k = 0; k < 6; ++k) id.push_back(k);       // verse, cut short
+  for (int k = 6; k < 8; ++k) id.push_back(k);       // ... its last two bars
+  for (int k = 0; k < 8; ++k) id.push_back(10 + k);  // chorus
+  const std::size_t n = id.size();
+  std::vector<float> s(n * n, 0.4f);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      if (id[i] == id[j]) s[i * n + j] = 1.0f;
+  std::vector<double> times;
+  for (std::size_t i = 0; i < n; ++i) times.push_back(2.0 * double(i));
+  const int first[] = {0, 8, 16, 22}, bars[] = {8, 8, 6, 10};
+  const double energy[] = {0.5, 0.8, 0.5, 0.8};
+  std::vector<audio::StructureSection> secs(4);
+  for (std::size_t k = 0; k < 4; ++k) {
+    secs[k].first_bar = first[k];
+    secs[k].bars = bars[k];
+    secs[k].start = 2.0 * first[k];
+    secs[k].end = 2.0 * (first[k] + bars[k]);
+    secs[k].energy = energy[k];
+  }
+  audio::label_sections(secs, s, times);
+  EXPECT_EQ(secs[1].group, secs[3].group);
+  EXPECT_EQ(secs[1].label, "chorus");
+  EXPECT_EQ(secs[3].label, "chorus");
+}
+
 // Sections of 4 bars each, with a harmony id and an arrangement id per section: bars of two
 // sections are alike (1.0) in a matrix when their ids match, else 0.4.
 struct Blocks {

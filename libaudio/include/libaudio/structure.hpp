@@ -27,7 +27,7 @@
 //    kernel and the shortest section double, or a 4-bar loop comes out in 2-bar pieces.
 //    Then snap_boundaries_to_phrases (below) moves runs of them by a bar onto whole phrases.
 // 5. Labels: sections are grouped by their diagonal similarity (bar k of one against bar k
-//    of the other, best over shifts of up to one bar): a group is sections whose similarity
+//    of the other, best over shifts of up to two bars): a group is sections whose similarity
 //    reaches `group_similarity`, whose timbre-only similarity reaches `group_arrangement`
 //    (a verse and a chorus over one chord loop repeat each other's harmony, not what plays)
 //    and whose energies are within `group_energy` (an intro that plays the verse's chords
