@@ -94,6 +94,33 @@ TEST(Downbeats, ThreeFourWhenTheEvidenceSaysSo) {
   EXPECT_EQ(r.bars.downbeats.size(), truth.size());
 }
 
+TEST(Downbeats, OneBarHarmonicChangeSeesWholeBars) {
+  // Chords every two beats, bars C-G, C-G, F-D, F-D: the two-beat change fires on every 1
+  // and 3; the one-bar change is 0 where a bar repeats the bar before, and high where it
+  // does not.
+  auto chord = [](std::initializer_list<int> notes) {
+    std::array<double, 12> c{};
+    for (int n : notes) c[static_cast<std::size_t>(n)] = 1;
+    return c;
+  };
+  const auto C = chord({0, 4, 7}), G = chord({7, 11, 2}), F = chord({5, 9, 0}),
+             D = chord({2, 6, 9});
+  std::vector<std::array<double, 12>> beats;
+  for (const auto& half : {C, G, C, G, F, D, F, D})
+    for (int b = 0; b < 2; ++b) beats.push_back(half);
+  const std::vector<double> two = audio::harmonic_change(beats, 2),
+                            bar = audio::harmonic_change(beats, 4);
+  ASSERT_EQ(two.size(), beats.size());
+  ASSERT_EQ(bar.size(), beats.size());
+  for (std::size_t i : {2u, 4u, 6u, 8u, 10u}) EXPECT_GT(two[i], 0.5) << i;
+  EXPECT_NEAR(bar[4], 0.0, 1e-12);   // bar 2 repeats bar 1
+  EXPECT_GT(bar[8], 0.5);            // bar 3 is other chords
+  EXPECT_NEAR(bar[12], 0.0, 1e-12);  // ... and bar 4 repeats it
+  EXPECT_LT(bar[6], bar[8]);         // mid-bar windows straddle two bars
+  EXPECT_EQ(bar[0], 0.0);            // no bar before the first
+  EXPECT_EQ(bar[13], 0.0);           // nor a whole bar after the last but one
+}
+
 TEST(Downbeats, IdenticalBeatsGiveNoDownbeats) {
   const synth::Audio c = synth::clicks(125, 40, kRate, 0.4);
   const Result r = analyse(c.samples);

@@ -42,7 +42,7 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // 6: the beat tracker weighs the kick/bass band less than the tempo does (beats of
 //    syncopated arrangements move off the bass's anticipations onto the beat).
 // 7: key from the harmonic pitch class profile (fewer keys read as their dominant).
-inline constexpr int kAnalysisVersion = 8;
+inline constexpr int kAnalysisVersion = 9;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options

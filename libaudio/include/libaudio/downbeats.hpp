@@ -2,7 +2,9 @@
 //
 // Beat-synchronous evidence, each feature standardised over the track's beats:
 //  - harmonic change: 1 - cosine similarity of the mean chroma over the two beats before and
-//    the two beats after a beat (chords and bass notes change on bar lines);
+//    the two beats after a beat (chords and bass notes change on bar lines), plus half the
+//    same over the four beats either side (with chords every two beats the first fires on 1
+//    and 3 alike; a bar that differs from the bar before marks the bar line);
 //  - kick: low-band (< 150 Hz) flux at the beat (the bar's first kick is the one no groove
 //    leaves out: four-on-the-floor, breakbeat and half-time all have it);
 //  - backbeat: mid-band flux at the beat, counted against (snares land on 2 and 4, or on 3 in
@@ -16,6 +18,7 @@
 // sections of whole bars, as in dance music.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,11 @@ struct Downbeats {
   std::string reason;             // when !found
   std::vector<double> downbeats;  // seconds
 };
+
+// Per beat: 1 - cosine of the chroma summed over the `window` beats before it and the
+// `window` beats from it on; 0 where either window would run off the ends.
+std::vector<double> harmonic_change(const std::vector<std::array<double, 12>>& beat_chroma,
+                                    std::size_t window);
 
 Downbeats estimate_downbeats(const OnsetFeatures& features, const BeatGrid& grid,
                              const DownbeatOptions& options = {});
