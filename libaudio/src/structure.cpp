@@ -22,6 +22,21 @@ std::size_t clamp_index(double x, std::size_t n) {
   return std::min(n, static_cast<std::size_t>(x));
 }
 
+// Standardises each column of rows of N values (mean 0, deviation 1 over the rows).
+template <std::size_t N>
+void zscore_columns(std::vector<std::array<float, N>>& rows) {
+  if (rows.empty()) return;
+  const auto n = double(rows.size());
+  for (std::size_t p = 0; p < N; ++p) {
+    double mean = 0, var = 0;
+    for (const auto& r : rows) mean += r[p];
+    mean /= n;
+    for (const auto& r : rows) var += (r[p] - mean) * (r[p] - mean);
+    const double sd = std::sqrt(var / n) + 1e-6;
+    for (auto& r : rows) r[p] = float((r[p] - mean) / sd);
+  }
+}
+
 // Index of the beat whose start is nearest t.
 std::size_t nearest_beat(const std::vector<double>& times, double t) {
   const auto it = std::lower_bound(times.begin(), times.end(), t);
@@ -133,22 +148,8 @@ BeatFeatures beat_features(const OnsetFeatures& onsets, const TimbreFeatures& ti
     }
   }
   // z-score each coefficient over the song: what matters is how a beat differs from the rest.
-  for (int p = 0; p < kTimbreCoefficients; ++p) {
-    double mean = 0, var = 0;
-    for (const auto& t : f.timbre) mean += t[p];
-    mean /= double(n);
-    for (const auto& t : f.timbre) var += (t[p] - mean) * (t[p] - mean);
-    const double sd = std::sqrt(var / double(n)) + 1e-6;
-    for (auto& t : f.timbre) t[p] = float((t[p] - mean) / sd);
-  }
-  for (int r = 0; r < 3; ++r) {
-    double mean = 0, var = 0;
-    for (const auto& t : f.activity) mean += t[r];
-    mean /= double(n);
-    for (const auto& t : f.activity) var += (t[r] - mean) * (t[r] - mean);
-    const double sd = std::sqrt(var / double(n)) + 1e-6;
-    for (auto& t : f.activity) t[r] = float((t[r] - mean) / sd);
-  }
+  zscore_columns(f.timbre);
+  zscore_columns(f.activity);
   return f;
 }
 

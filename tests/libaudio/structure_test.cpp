@@ -21,6 +21,13 @@ std::vector<float> block_ssm(const std::vector<int>& id, float cross = 0.2f) {
   return s;
 }
 
+// Bar lines 2 s apart.
+std::vector<double> bar_times(std::size_t n) {
+  std::vector<double> t;
+  for (std::size_t i = 0; i < n; ++i) t.push_back(2.0 * double(i));
+  return t;
+}
+
 std::size_t argmax_from(const std::vector<double>& v, std::size_t from, std::size_t to) {
   return std::size_t(std::max_element(v.begin() + long(from), v.begin() + long(to)) - v.begin());
 }
@@ -89,13 +96,8 @@ TEST(Structure, LabelsTheLoudRepeatedGroupChorus) {
   std::vector<int> id;
   for (int b : blocks)
     for (int k = 0; k < 4; ++k) id.push_back(b * 10 + k);
-  const std::size_t n = id.size();
-  std::vector<float> s(n * n, 0.4f);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j)
-      if (id[i] == id[j]) s[i * n + j] = 1.0f;
-  std::vector<double> times;
-  for (std::size_t i = 0; i < n; ++i) times.push_back(2.0 * double(i));
+  const std::vector<float> s = block_ssm(id, 0.4f);
+  const std::vector<double> times = bar_times(id.size());
   std::vector<audio::StructureSection> secs(blocks.size());
   for (std::size_t k = 0; k < secs.size(); ++k) {
     secs[k].start = 8.0 * double(k);
@@ -131,13 +133,8 @@ TEST(Structure, RepeatsMatchWhenOneBoundaryIsTwoBarsOff) {
   for (int k = 0; k < 6; ++k) id.push_back(k);       // verse, cut short
   for (int k = 6; k < 8; ++k) id.push_back(k);       // ... its last two bars
   for (int k = 0; k < 8; ++k) id.push_back(10 + k);  // chorus
-  const std::size_t n = id.size();
-  std::vector<float> s(n * n, 0.4f);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j)
-      if (id[i] == id[j]) s[i * n + j] = 1.0f;
-  std::vector<double> times;
-  for (std::size_t i = 0; i < n; ++i) times.push_back(2.0 * double(i));
+  const std::vector<float> s = block_ssm(id, 0.4f);
+  const std::vector<double> times = bar_times(id.size());
   const int first[] = {0, 8, 16, 22}, bars[] = {8, 8, 6, 10};
   const double energy[] = {0.5, 0.8, 0.5, 0.8};
   std::vector<audio::StructureSection> secs(4);
