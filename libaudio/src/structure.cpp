@@ -117,10 +117,17 @@ BeatFeatures beat_features(const OnsetFeatures& onsets, const TimbreFeatures& ti
   for (std::size_t i = 0; i < n; ++i) {
     const double t0 = beats[i], t1 = i + 1 < n ? beats[i + 1] : std::max(close, t0 + 0.05);
     std::array<double, 12> c{};
+    std::array<double, 3> flux{};
     std::size_t a = clamp_index(std::ceil(onsets.frame_at(t0)), onsets.frames());
     std::size_t b = clamp_index(std::ceil(onsets.frame_at(t1)), onsets.frames());
-    for (std::size_t k = a; k < b; ++k)
+    for (std::size_t k = a; k < b; ++k) {
       for (int p = 0; p < 12; ++p) c[p] += onsets.chroma[k][p];
+      flux[0] += onsets.low_flux[k];
+      flux[1] += onsets.mid_flux[k];
+      flux[2] += onsets.high_flux[k];
+    }
+    for (int r = 0; r < 3; ++r)
+      f.activity[i][r] = float(std::log2(kActivityFloor + (b > a ? flux[r] / double(b - a) : 0.0)));
     double norm = 0;
     for (double v : c) norm += v * v;
     norm = std::sqrt(norm);
@@ -137,15 +144,6 @@ BeatFeatures beat_features(const OnsetFeatures& onsets, const TimbreFeatures& ti
       for (int p = 0; p < kTimbreCoefficients; ++p) m[p] += timbre.coefficients[k][p];
     for (int p = 0; p < kTimbreCoefficients; ++p)
       f.timbre[i][p] = b > a ? float(m[p] / double(b - a)) : 0.0f;
-
-    a = clamp_index(std::ceil(onsets.frame_at(t0)), onsets.frames());
-    b = clamp_index(std::ceil(onsets.frame_at(t1)), onsets.frames());
-    const std::vector<float>* flux[3] = {&onsets.low_flux, &onsets.mid_flux, &onsets.high_flux};
-    for (int r = 0; r < 3; ++r) {
-      double sum = 0;
-      for (std::size_t k = a; k < b && k < flux[r]->size(); ++k) sum += (*flux[r])[k];
-      f.activity[i][r] = float(std::log2(kActivityFloor + (b > a ? sum / double(b - a) : 0.0)));
-    }
   }
   // z-score each coefficient over the song: what matters is how a beat differs from the rest.
   zscore_columns(f.timbre);
@@ -415,7 +413,8 @@ constexpr double kSnapShare = 0.5;
 // A chorus played twice in a row reads as one section twice as long as its repeats
 // elsewhere, which never lets a clip or a cue start at the second one. A chorus exactly
 // k >= 2 times as long as the shortest chorus of its group (of 8 bars or more) is k choruses.
-bool split_repeated_choruses(std::vector<StructureSection>& secs, const BarGrid& grid) {
+bool split_repeated_choruses(std::vector<StructureSection>& secs, const BarGrid& grid,
+                             const std::vector<double>& bar_novelty) {
   std::vector<int> shortest;
   for (const auto& s : secs) {
     if (s.label != "chorus") continue;
@@ -437,7 +436,7 @@ bool split_repeated_choruses(std::vector<StructureSection>& secs, const BarGrid&
       part.bars = unit;
       part.start = grid.starts[std::size_t(part.first_bar)];
       part.end = grid.starts[std::size_t(part.first_bar + unit)];
-      if (b > 0) part.novelty = 0;
+      part.novelty = bar_novelty[std::size_t(part.first_bar)];
       out.push_back(part);
     }
     changed = true;
@@ -549,7 +548,7 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
   std::vector<std::size_t> cand;
   for (std::size_t k = 1; k < bars; ++k) {
     const double v = st.bar_novelty[k];
-    if (v < options.threshold) continue;
+    if (v < opt.threshold) continue;
     bool peak = true;
     for (std::size_t j = k > 2 ? k - 2 : 1; j <= std::min(bars - 1, k + 2); ++j)
       if (j != k && (st.bar_novelty[j] > v || (st.bar_novelty[j] == v && j < k))) peak = false;
@@ -580,15 +579,15 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
     s.novelty = st.bar_novelty[cuts[c]];
     st.sections.push_back(s);
   }
-  label_sections(st.sections, ssm, bf.times, options, timbre_ssm);
+  label_sections(st.sections, ssm, bf.times, opt, timbre_ssm);
   // A section followed by its own repeat is one section (a chord cycle played twice), but
   // only when the arrangement goes on unchanged: a verse and a chorus over one chord loop
   // repeat each other's harmony, and the change in what plays is what parts them.
   std::vector<StructureSection> merged;
   for (const StructureSection& s : st.sections) {
     if (!merged.empty() && merged.back().group == s.group && merged.back().label == s.label &&
-        cb[static_cast<std::size_t>(s.first_bar)] < options.merge_arrangement &&
-        std::fabs(merged.back().energy - s.energy) < options.merge_energy) {
+        cb[static_cast<std::size_t>(s.first_bar)] < opt.merge_arrangement &&
+        std::fabs(merged.back().energy - s.energy) < opt.merge_energy) {
       StructureSection& m = merged.back();
       m.energy = (m.energy * m.bars + s.energy * s.bars) / (m.bars + s.bars);
       m.bars += s.bars;
@@ -599,10 +598,10 @@ Structure analyze_structure(const OnsetFeatures& onsets, const TimbreFeatures& t
   }
   if (merged.size() != st.sections.size()) {
     st.sections = merged;
-    label_sections(st.sections, ssm, bf.times, options, timbre_ssm);
+    label_sections(st.sections, ssm, bf.times, opt, timbre_ssm);
   }
-  if (split_repeated_choruses(st.sections, grid))
-    label_sections(st.sections, ssm, bf.times, options, timbre_ssm);
+  if (split_repeated_choruses(st.sections, grid, st.bar_novelty))
+    label_sections(st.sections, ssm, bf.times, opt, timbre_ssm);
   st.bar_repetition = bar_repetition(st.sections, ssm, n);
   return st;
 }
