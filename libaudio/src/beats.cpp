@@ -1,8 +1,11 @@
 #include "libaudio/beats.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+
+#include "libaudio/harmonic_change.hpp"
 
 namespace audio {
 namespace {
@@ -10,6 +13,19 @@ namespace {
 // correct_swing_phase: the accent a third of a beat after the grid's beats must reach this
 // share of the accent at them, and this multiple of the accent at two thirds and at the half.
 constexpr double kSwingBeat = 0.5, kSwingOver = 2.0;
+
+// correct_offbeat_phase: a segment of at least kOffbeatMinBeats beats moves half a beat when
+// the log of the accent at its beats over that at its half beats is under kOffbeatAccent,
+// the log of the harmonic change at the half beats over that at the beats, over two beats
+// either side, is over kOffbeatHarmony, and over a bar either side it is still above 0 (a
+// melody figure repeated every bar, the synthesizer's eighth-note arpeggio, can favour the
+// half beats over two beats, never over whole bars). Chosen on the tuning halves of
+// scripts/eval-real: MIDI beat F 0.772 -> 0.806, game soundtracks' beat F against the peers'
+// consensus 0.806 -> 0.842. Without the accent bound (harmony weighed against accent) MIDI
+// reached 0.834, but real recordings whose accent clearly prefers the beats moved off them;
+// the bar-wide test alone (threshold 0.03) moved game tracks off the peers' beats (0.770).
+constexpr double kOffbeatAccent = 0.1, kOffbeatHarmony = 0.1;
+constexpr std::size_t kOffbeatMinBeats = 16;
 
 // The local beat period (frames) along the track: the four-period comb re-measured in 12 s
 // windows every 2 s, within 12 % of the global period (so it never jumps a metrical level),
@@ -327,6 +343,64 @@ void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const
     if (third < kSwingBeat * on || third < kSwingOver * std::max(two_thirds, half)) continue;
     for (std::size_t i = begin; i < end; ++i) grid.beats[i] += p / 3;
     seg.phase += p / 3;
+    seg.start = grid.beats[begin];
+    seg.end = grid.beats[end - 1];
+  }
+}
+
+// Off-beat: a tracker can lock onto the half beat where syncopated accents (off-beat
+// chords, a bass on the "and", pushed kicks) are as loud as the beat. Chords change on the
+// beat, not half-way between: where the accent barely prefers the grid's beats to its half
+// beats and the harmony changes clearly more at the half beats, the beats are half a period
+// later (thresholds at kOffbeatAccent).
+void correct_offbeat_phase(BeatGrid& grid, const std::vector<float>& accent,
+                           const OnsetFeatures& f) {
+  const long frames = static_cast<long>(accent.size());
+  auto peak = [&](double seconds) {
+    const long c = std::lround(f.frame_at(seconds));
+    double m = 0;
+    for (long i = std::max(0L, c - 2); i <= std::min(frames - 1, c + 2); ++i)
+      m = std::max(m, static_cast<double>(accent[static_cast<std::size_t>(i)]));
+    return m;
+  };
+  auto frame = [&](double seconds) {
+    return std::clamp(std::lround(f.frame_at(seconds)), 0L, frames);
+  };
+  for (std::size_t s = 0; s < grid.segments.size(); ++s) {
+    TempoSegment& seg = grid.segments[s];
+    const auto [begin, end] = segment_beats(grid, s);
+    if (end < begin + kOffbeatMinBeats) continue;
+    const double p = 60.0 / seg.bpm;
+    std::vector<std::array<double, 12>> halves;  // chroma per half beat
+    double on_accent = 0, half_accent = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      on_accent += peak(grid.beats[i]);
+      half_accent += peak(grid.beats[i] + p / 2);
+      for (int h = 0; h < 2; ++h) {
+        std::array<double, 12> c{};
+        for (long t = frame(grid.beats[i] + h * p / 2); t < frame(grid.beats[i] + (h + 1) * p / 2);
+             ++t)
+          for (std::size_t q = 0; q < 12; ++q) c[q] += f.chroma[static_cast<std::size_t>(t)][q];
+        halves.push_back(c);
+      }
+    }
+    // log(change at the half beats / change at the beats), the change measured over
+    // `window` half beats either side; NaN when either is nothing.
+    auto half_over_beat_change = [&](std::size_t window) {
+      const std::vector<double> change = harmonic_change(halves, window);
+      double on = 0, half = 0;
+      for (std::size_t j = window; j + window + 1 < change.size(); j += 2) {
+        on += change[j];
+        half += change[j + 1];
+      }
+      return on > 0 && half > 0 ? std::log(half / on) : std::nan("");
+    };
+    if (!(on_accent > 0 && half_accent > 0) ||
+        !(std::log(on_accent / half_accent) < kOffbeatAccent) ||
+        !(half_over_beat_change(4) > kOffbeatHarmony) || !(half_over_beat_change(8) > 0))
+      continue;
+    for (std::size_t i = begin; i < end; ++i) grid.beats[i] += p / 2;
+    seg.phase += p / 2;
     seg.start = grid.beats[begin];
     seg.end = grid.beats[end - 1];
   }
@@ -657,6 +731,7 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
   if (!grid.found) return grid;
   refine_segments(grid, points, accent, first, last, f);
   correct_swing_phase(grid, accent, f);
+  correct_offbeat_phase(grid, accent, f);
   set_grid_from_longest(grid);  // after both: they move the segments' tempi and phases
   // The tracker may lose the phase where the music is thin (a kick-and-hats intro whose
   // off-beat hats are louder than its on-beat ones); those beats are dropped as outliers,

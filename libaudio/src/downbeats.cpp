@@ -63,28 +63,6 @@ PhaseScores score_phases(const std::vector<double>& evidence, int meter) {
 
 }  // namespace
 
-std::vector<double> harmonic_change(const std::vector<std::array<double, 12>>& beat_chroma,
-                                    std::size_t window) {
-  const std::size_t nb = beat_chroma.size();
-  std::vector<double> change(nb, 0.0);
-  for (std::size_t i = window; window > 0 && i + window <= nb; ++i) {
-    std::array<double, 12> before{}, after{};
-    for (std::size_t j = 0; j < window; ++j)
-      for (std::size_t k = 0; k < 12; ++k) {
-        before[k] += beat_chroma[i - 1 - j][k];
-        after[k] += beat_chroma[i + j][k];
-      }
-    double dot = 0, na = 0, nb2 = 0;
-    for (std::size_t k = 0; k < 12; ++k) {
-      dot += before[k] * after[k];
-      na += before[k] * before[k];
-      nb2 += after[k] * after[k];
-    }
-    change[i] = na > 0 && nb2 > 0 ? 1.0 - dot / std::sqrt(na * nb2) : 0.0;
-  }
-  return change;
-}
-
 Downbeats estimate_downbeats(const OnsetFeatures& f, const BeatGrid& grid,
                              const DownbeatOptions& options) {
   Downbeats out;

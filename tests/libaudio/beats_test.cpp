@@ -172,6 +172,29 @@ TEST(Beats, SwungOffBeatsLouderThanTheBeatsDoNotTakeThePhase) {
   EXPECT_LT(worst_miss(truth, g.beats), 0.03);
 }
 
+TEST(Beats, ChordsChangingOnTheBeatTakeThePhaseFromLouderOffBeats) {
+  // Off-beat piano chords 15 % louder than the on-beat ones (a ska or stride left hand):
+  // the accent pulls the tracker half a beat off, but the chords change on the beats (every
+  // two beats here), so the grid must sit on them.
+  const double bpm = 120, period = 60 / bpm, offset = 0.5;
+  const double chords[4][3] = {
+      {261.6, 329.6, 392.0}, {349.2, 440.0, 523.3}, {392.0, 493.9, 587.3}, {220.0, 261.6, 329.6}};
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  std::vector<double> truth;
+  int beat = 0;
+  for (double t = offset; t < 39; t += period, ++beat) {
+    truth.push_back(t);
+    const double* chord = chords[(beat / 2) % 4];
+    for (int h = 0; h < 2; ++h)
+      for (int k = 0; k < 3; ++k)
+        add_tone(x, t + h * period / 2, 0.2, chord[k], h == 0 ? 0.10 : 0.115);
+  }
+  const audio::BeatGrid g = grid_of(x);
+  ASSERT_TRUE(g.found);
+  EXPECT_NEAR(g.bpm, bpm, 0.5);
+  EXPECT_LT(worst_miss(truth, g.beats), 0.05);
+}
+
 TEST(Beats, NoTempoNoGrid) {
   audio::TempoEstimate none;
   const std::vector<float> silence(kRate * 5, 0.0f);

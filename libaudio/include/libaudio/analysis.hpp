@@ -42,7 +42,11 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // 6: the beat tracker weighs the kick/bass band less than the tempo does (beats of
 //    syncopated arrangements move off the bass's anticipations onto the beat).
 // 7: key from the harmonic pitch class profile (fewer keys read as their dominant).
-inline constexpr int kAnalysisVersion = 9;
+// 8: a beat grid on the swung off-beat moves a third of a beat later.
+// 9: downbeats also weigh the harmonic change over whole bars.
+// 10: a beat grid whose half beats carry the chord changes, and hardly less accent than its
+//     beats, moves half a beat later.
+inline constexpr int kAnalysisVersion = 10;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options

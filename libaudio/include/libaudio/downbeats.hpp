@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "libaudio/beats.hpp"
+#include "libaudio/harmonic_change.hpp"
 #include "libaudio/onset.hpp"
 
 namespace audio {
@@ -40,11 +41,6 @@ struct Downbeats {
   std::string reason;             // when !found
   std::vector<double> downbeats;  // seconds
 };
-
-// Per beat: 1 - cosine of the chroma summed over the `window` beats before it and the
-// `window` beats from it on; 0 where either window would run off the ends.
-std::vector<double> harmonic_change(const std::vector<std::array<double, 12>>& beat_chroma,
-                                    std::size_t window);
 
 Downbeats estimate_downbeats(const OnsetFeatures& features, const BeatGrid& grid,
                              const DownbeatOptions& options = {});
