@@ -312,6 +312,26 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
   }
 }
 
+// The strongest accent within `radius` frames of a time.
+double accent_peak(const std::vector<float>& accent, const OnsetFeatures& f, double seconds,
+                   long radius) {
+  const long frames = static_cast<long>(accent.size()), c = std::lround(f.frame_at(seconds));
+  double m = 0;
+  for (long i = std::max(0L, c - radius); i <= std::min(frames - 1, c + radius); ++i)
+    m = std::max(m, static_cast<double>(accent[static_cast<std::size_t>(i)]));
+  return m;
+}
+
+// Moves segment s (its beats [begin, end) of the grid) later by `seconds`.
+void shift_segment(BeatGrid& grid, std::size_t s, std::size_t begin, std::size_t end,
+                   double seconds) {
+  TempoSegment& seg = grid.segments[s];
+  for (std::size_t i = begin; i < end; ++i) grid.beats[i] += seconds;
+  seg.phase += seconds;
+  seg.start = grid.beats[begin];
+  seg.end = grid.beats[end - 1];
+}
+
 // Swing: a beat tracker can lock onto the swung off-beat, which in jazz, ragtime and
 // shuffles is often louder than the beat (a ride or a piano's off-beat chord). The swung
 // note follows the beat at two thirds of it (long-short), never at one third: so when, on
@@ -319,19 +339,11 @@ void refine_segments(BeatGrid& grid, const std::vector<BeatPoint>& points,
 // than at two thirds and at the half, the grid sits on the off-beats, and the beats are a
 // third of a period later.
 void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const OnsetFeatures& f) {
-  const long frames = static_cast<long>(accent.size());
-  auto at = [&](double seconds) {
-    const long c = std::lround(f.frame_at(seconds));
-    double m = 0;
-    for (long i = std::max(0L, c - 1); i <= std::min(frames - 1, c + 1); ++i)
-      m = std::max(m, static_cast<double>(accent[static_cast<std::size_t>(i)]));
-    return m;
-  };
+  auto at = [&](double seconds) { return accent_peak(accent, f, seconds, 1); };
   for (std::size_t s = 0; s < grid.segments.size(); ++s) {
-    TempoSegment& seg = grid.segments[s];
     const auto [begin, end] = segment_beats(grid, s);
     if (end < begin + 8) continue;
-    const double p = 60.0 / seg.bpm;
+    const double p = 60.0 / grid.segments[s].bpm;
     double on = 0, third = 0, two_thirds = 0, half = 0;
     for (std::size_t i = begin; i < end; ++i) {
       const double b = grid.beats[i];
@@ -341,10 +353,7 @@ void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const
       half += at(b + p / 2);
     }
     if (third < kSwingBeat * on || third < kSwingOver * std::max(two_thirds, half)) continue;
-    for (std::size_t i = begin; i < end; ++i) grid.beats[i] += p / 3;
-    seg.phase += p / 3;
-    seg.start = grid.beats[begin];
-    seg.end = grid.beats[end - 1];
+    shift_segment(grid, s, begin, end, p / 3);
   }
 }
 
@@ -356,21 +365,14 @@ void correct_swing_phase(BeatGrid& grid, const std::vector<float>& accent, const
 void correct_offbeat_phase(BeatGrid& grid, const std::vector<float>& accent,
                            const OnsetFeatures& f) {
   const long frames = static_cast<long>(accent.size());
-  auto peak = [&](double seconds) {
-    const long c = std::lround(f.frame_at(seconds));
-    double m = 0;
-    for (long i = std::max(0L, c - 2); i <= std::min(frames - 1, c + 2); ++i)
-      m = std::max(m, static_cast<double>(accent[static_cast<std::size_t>(i)]));
-    return m;
-  };
+  auto peak = [&](double seconds) { return accent_peak(accent, f, seconds, 2); };
   auto frame = [&](double seconds) {
     return std::clamp(std::lround(f.frame_at(seconds)), 0L, frames);
   };
   for (std::size_t s = 0; s < grid.segments.size(); ++s) {
-    TempoSegment& seg = grid.segments[s];
     const auto [begin, end] = segment_beats(grid, s);
     if (end < begin + kOffbeatMinBeats) continue;
-    const double p = 60.0 / seg.bpm;
+    const double p = 60.0 / grid.segments[s].bpm;
     std::vector<std::array<double, 12>> halves;  // chroma per half beat
     double on_accent = 0, half_accent = 0;
     for (std::size_t i = begin; i < end; ++i) {
@@ -399,10 +401,7 @@ void correct_offbeat_phase(BeatGrid& grid, const std::vector<float>& accent,
         !(std::log(on_accent / half_accent) < kOffbeatAccent) ||
         !(half_over_beat_change(4) > kOffbeatHarmony) || !(half_over_beat_change(8) > 0))
       continue;
-    for (std::size_t i = begin; i < end; ++i) grid.beats[i] += p / 2;
-    seg.phase += p / 2;
-    seg.start = grid.beats[begin];
-    seg.end = grid.beats[end - 1];
+    shift_segment(grid, s, begin, end, p / 2);
   }
 }
 
