@@ -195,6 +195,33 @@ TEST(Beats, ChordsChangingOnTheBeatTakeThePhaseFromLouderOffBeats) {
   EXPECT_LT(worst_miss(truth, g.beats), 0.05);
 }
 
+TEST(Beats, AMelodyOnTheOffBeatsDoesNotTakeThePhaseFromBarLongChords) {
+  // Hats on every eighth, equally loud, so the accent cannot tell the beat from the half
+  // beat; chords change on the bar lines; a melody of one note per beat starts each note on
+  // the "and". Over two beats the pitches change more at the half beats (the melody), over a
+  // bar more at the beats (the chords): the grid must stay on the beats.
+  const double bpm = 120, period = 60 / bpm, offset = 0.5;
+  const double chords[4][3] = {
+      {130.8, 164.8, 196.0}, {174.6, 220.0, 261.6}, {196.0, 246.9, 293.7}, {110.0, 130.8, 164.8}};
+  const double melody[4] = {523.3, 659.3, 587.3, 784.0};
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  std::vector<double> truth;
+  unsigned seed = 1;
+  int beat = 0;
+  for (double t = offset; t < 38; t += period, ++beat) {
+    truth.push_back(t);
+    add_hat(x, t, 0.5, seed++);
+    add_hat(x, t + period / 2, 0.5, seed++);
+    if (beat % 4 == 0)
+      for (double f : chords[(beat / 4) % 4]) add_tone(x, t, 4 * period, f, 0.08);
+    add_tone(x, t + period / 2, period, melody[beat % 4], 0.06);
+  }
+  const audio::BeatGrid g = grid_of(x);
+  ASSERT_TRUE(g.found);
+  EXPECT_NEAR(g.bpm, bpm, 0.5);
+  EXPECT_LT(worst_miss(truth, g.beats), 0.05);
+}
+
 TEST(Beats, NoTempoNoGrid) {
   audio::TempoEstimate none;
   const std::vector<float> silence(kRate * 5, 0.0f);
