@@ -28,6 +28,15 @@ double worst_miss(const std::vector<double>& truth, const std::vector<double>& e
   return worst;
 }
 
+// The grid of `x` is found at `bpm` and has a beat within `tolerance` of every true beat.
+void expect_grid_on(const std::vector<float>& x, const std::vector<double>& truth, double bpm,
+                    double tolerance) {
+  const audio::BeatGrid g = grid_of(x);
+  ASSERT_TRUE(g.found);
+  EXPECT_NEAR(g.bpm, bpm, 0.5);
+  EXPECT_LT(worst_miss(truth, g.beats), tolerance);
+}
+
 TEST(Beats, ClickTrackGivesAnExactConstantGrid) {
   const double bpm = 128, offset = 0.3;
   const synth::Audio c = synth::clicks(bpm, 60, kRate, offset);
@@ -166,10 +175,7 @@ TEST(Beats, SwungOffBeatsLouderThanTheBeatsDoNotTakeThePhase) {
     add_hat(x, t, 0.4, seed++);
     add_hat(x, t + 2 * period / 3, 0.9, seed++);
   }
-  const audio::BeatGrid g = grid_of(x);
-  ASSERT_TRUE(g.found);
-  EXPECT_NEAR(g.bpm, bpm, 0.5);
-  EXPECT_LT(worst_miss(truth, g.beats), 0.03);
+  expect_grid_on(x, truth, bpm, 0.03);
 }
 
 TEST(Beats, ChordsChangingOnTheBeatTakeThePhaseFromLouderOffBeats) {
@@ -189,10 +195,7 @@ TEST(Beats, ChordsChangingOnTheBeatTakeThePhaseFromLouderOffBeats) {
       for (int k = 0; k < 3; ++k)
         add_tone(x, t + h * period / 2, 0.2, chord[k], h == 0 ? 0.10 : 0.115);
   }
-  const audio::BeatGrid g = grid_of(x);
-  ASSERT_TRUE(g.found);
-  EXPECT_NEAR(g.bpm, bpm, 0.5);
-  EXPECT_LT(worst_miss(truth, g.beats), 0.05);
+  expect_grid_on(x, truth, bpm, 0.05);
 }
 
 TEST(Beats, AMelodyOnTheOffBeatsDoesNotTakeThePhaseFromBarLongChords) {
@@ -216,10 +219,7 @@ TEST(Beats, AMelodyOnTheOffBeatsDoesNotTakeThePhaseFromBarLongChords) {
       for (double f : chords[(beat / 4) % 4]) add_tone(x, t, 4 * period, f, 0.08);
     add_tone(x, t + period / 2, period, melody[beat % 4], 0.06);
   }
-  const audio::BeatGrid g = grid_of(x);
-  ASSERT_TRUE(g.found);
-  EXPECT_NEAR(g.bpm, bpm, 0.5);
-  EXPECT_LT(worst_miss(truth, g.beats), 0.05);
+  expect_grid_on(x, truth, bpm, 0.05);
 }
 
 TEST(Beats, NoTempoNoGrid) {
