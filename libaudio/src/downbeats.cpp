@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "libaudio/harmonic_change.hpp"
+
 namespace audio {
 namespace {
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "libaudio/harmonic_change.hpp"
 #include "rhythm_fixtures.hpp"
 #include "synth/synth.hpp"
 

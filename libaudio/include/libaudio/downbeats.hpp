@@ -18,12 +18,10 @@
 // sections of whole bars, as in dance music.
 #pragma once
 
-#include <array>
 #include <string>
 #include <vector>
 
 #include "libaudio/beats.hpp"
-#include "libaudio/harmonic_change.hpp"
 #include "libaudio/onset.hpp"
 
 namespace audio {
