@@ -47,7 +47,7 @@ for f in house.wav dnb.wav slow.wav house.mp3; do
   check "$f first beat" 'near "$(jl "$d" d.beats[0])" "$(jl "$(cat "$truth")" d.beats[0])" 0.03'
   i=$((i + 1))
 done
-check "default options recorded" '[ "$(jl "$(line "$OUT" 1)" d.options)" = "{\"bpm_range\":[75,185],\"bpm_prior\":125}" ]'
+check "default options recorded" '[ "$(jl "$(line "$OUT" 1)" d.options)" = "{\"bpm_range\":[75,220],\"bpm_prior\":125}" ]'
 
 case_ "tags"
 check "house.mp3 tags from its ID3 frames" '[ "$(jl "$(line "$OUT" 4)" d.tags)" = "{\"title\":\"Night Shift\",\"artist\":\"Synth Ensemble\",\"album\":null}" ]'

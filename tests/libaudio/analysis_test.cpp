@@ -77,7 +77,7 @@ TEST(Analysis, DocumentHasEveryFieldInOrder) {
   EXPECT_NEAR(doc["duration"].get<double>(), static_cast<double>(a.frames()) / a.rate, 1e-3);
   EXPECT_EQ(doc["sample_rate"], 44100);
   EXPECT_EQ(doc["channels"], 2);
-  EXPECT_EQ(doc["options"], audio::Json::parse(R"({"bpm_range":[75.0,185.0],"bpm_prior":125.0})"));
+  EXPECT_EQ(doc["options"], audio::Json::parse(R"({"bpm_range":[75.0,220.0],"bpm_prior":125.0})"));
   EXPECT_NEAR(doc["bpm"].get<double>(), 128.0, 0.05);
   EXPECT_EQ(doc["meter"], 4);
   EXPECT_EQ(doc["key"]["name"], "A minor");

@@ -56,6 +56,37 @@ TEST(Tempo, HalfTimeAndSlowFourOnTheFloorKeepTheirLevel) {
   EXPECT_NEAR(tempo_of(track(slow)).bpm, 85, 1.0);  // not 170
 }
 
+// The default range reaches 220. Kick and bass on every beat at 200 (hats too) leave no doubt:
+// at 100 they would fill every half beat, so it is read at 200, not at 100.
+TEST(Tempo, AClearBeatAt200IsReadAt200) {
+  const double bpm = 200, beat = 60 / bpm;
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  for (int i = 0; i * beat < 39.5; ++i) {
+    add_kick(x, i * beat, 0.8);
+    add_tone(x, i * beat, beat / 2, 55 + 10 * (i % 4), 0.3);
+    add_hat(x, i * beat, 0.3, static_cast<unsigned>(i));
+  }
+  const audio::TempoEstimate t = tempo_of(x);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 200, 1.0);
+}
+
+// A metal gallop at 100: the kick on every eighth, the snare on 2 and 4. The octave model
+// leans to 200 (kicks on every half beat), but not by kFastOctaveMargin, so above 185 the
+// snare's beat is kept: 100, where a range topped at 220 with no margin reads 200.
+TEST(Tempo, EighthNoteKicksUnderABackbeatDoNotDoubleATempoPast185) {
+  const double bpm = 100, beat = 60 / bpm;
+  std::vector<float> x(static_cast<std::size_t>(40 * kRate), 0.0f);
+  for (int i = 0; i * beat < 39.5; ++i) {
+    add_kick(x, i * beat, 0.7);
+    add_kick(x, i * beat + beat / 2, 0.7);
+    if (i % 2 == 1) add_hat(x, i * beat, 0.9, static_cast<unsigned>(i));
+  }
+  const audio::TempoEstimate t = tempo_of(x);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, 100, 1.0);
+}
+
 // Kicks on the beat, open hats on every off-beat twice as loud in the broadband flux: an
 // onset detector that counts onsets alone sees 200 BPM.
 TEST(Tempo, LoudOffBeatsDoNotDoubleTheTempo) {

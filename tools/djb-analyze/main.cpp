@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   app.add_option("--store", store_dir,
                  "Content-addressed store of results shared across runs (created if missing)");
   app.add_flag("--refresh", refresh, "Analyse again even when the store has a result");
-  app.add_option("--bpm-range", bpm_range, "Tempo range MIN-MAX (default 75-185)");
+  app.add_option("--bpm-range", bpm_range, "Tempo range MIN-MAX (default 75-220)");
   app.add_option("--bpm-prior", bpm_prior, "Most likely tempo, to break ties (default 125)");
   app.add_option("--max-duration", max_duration, "Longest input accepted, in seconds")
       ->check(audio::cli::real_in(1.0, 86400.0));

@@ -46,7 +46,8 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // 9: downbeats also weigh the harmonic change over whole bars.
 // 10: a beat grid whose half beats carry the chord changes, and hardly less accent than its
 //     beats, moves half a beat later.
-inline constexpr int kAnalysisVersion = 10;
+// 11: the default tempo range reaches 220 BPM (was 185); above 185 only on clear evidence.
+inline constexpr int kAnalysisVersion = 11;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options

@@ -28,7 +28,10 @@
 //      * K = kick/bass-band onset on the half beat / on the beat. K > 0.85 means kicks on
 //        every half beat: four-on-the-floor at twice this tempo.
 //    The model was fitted on the tuning halves of the real-music corpora and the
-//    synthesizer's corpus (scripts/eval-real; 185 pairs, 93.5 % right in leave-one-out).
+//    synthesizer's corpus (scripts/eval-real; 185 pairs, 93.5 % right in leave-one-out)
+//    with the range's top at 185. Above fast_bpm (185) the faster octave must win by a
+//    margin of the log-odds, so pieces notated at 186-220 are read there without reading
+//    95-110 as 190-220.
 //  - Confidence: how periodic the accent is x how sure the octave is (the model's odds
 //    against the rival octave) x how clearly the family beat the strongest comb peak of
 //    another family. Over the tuning corpora, calls in the lowest confidence quartile are
@@ -50,10 +53,14 @@
 namespace audio {
 
 struct TempoOptions {
-  // Dance music: 75..185 covers hip-hop and downtempo through drum & bass; the metrical
-  // level test (not the range) is what puts D&B at 174 rather than 87.
+  // 75..220 covers hip-hop and downtempo through drum & bass, punk and bluegrass; the
+  // metrical level test (not the range) is what puts D&B at 174 rather than 87.
   double min_bpm = 75;
-  double max_bpm = 185;
+  double max_bpm = 220;
+  // Above this, a tempo twice another in the range needs clearly stronger evidence than its
+  // half (kFastOctaveMargin in tempo.cpp): most music at 95-110 has eighth notes that would
+  // otherwise read it at 190-220.
+  double fast_bpm = 185;
   double prior_bpm = 125;      // centre of the tie-breaking prior
   double prior_octaves = 1.0;  // its width (standard deviation, in octaves)
   int max_alternatives = 4;
