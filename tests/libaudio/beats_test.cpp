@@ -162,6 +162,54 @@ TEST(Beats, BreakdownsDoNotPullTheGridsPhase) {
   EXPECT_NEAR(g.first_beat, 0, 0.005);
 }
 
+TEST(Beats, ALiveBandsDriftingBeatIsFollowed) {
+  // A band without a click: 120 BPM pushed 3 % faster and held back 3 % slower over every
+  // 20 s (eval-warp's drift). No straight line comes within 90 ms of all its beats; the
+  // beats must follow the band (the grid alone misses by 0.4 s).
+  const double depth = 0.03, cycle = 20, period = 0.5;
+  auto source_time = [&](double u) {
+    return u + depth * cycle / (2 * M_PI) * (1 - std::cos(2 * M_PI * u / cycle));
+  };
+  std::vector<float> x(static_cast<std::size_t>(62 * kRate), 0.0f);
+  std::vector<double> truth;
+  unsigned seed = 1;
+  for (int k = 1;; ++k) {
+    double lo = 0, hi = 70;  // the moment the band plays beat k (source_time is increasing)
+    for (int i = 0; i < 60; ++i)
+      (source_time(0.5 * (lo + hi)) < k * period ? lo : hi) = 0.5 * (lo + hi);
+    const double t = 0.5 * (lo + hi);
+    if (t > 60) break;
+    truth.push_back(t);
+    add_kick(x, t, k % 2 ? 0.8 : 0.6);
+    add_hat(x, t + 0.25, 0.3, seed++);
+  }
+  const audio::BeatGrid g = grid_of(x);
+  ASSERT_TRUE(g.found);
+  EXPECT_NEAR(g.bpm, 120, 4.0);
+  EXPECT_LT(worst_miss(truth, g.beats), 0.03);
+}
+
+TEST(Beats, ATrackerThatTakesTheSwungOffBeatMidTrackIsNotFollowedAsDrift) {
+  // Kick and hats on the beat at the ends, a ride with a louder swung off-beat between: the
+  // tracker takes the off-beat in the middle, a third of a beat early. That slide is far too
+  // fast for a band's drift, so the grid stays one straight line on the beats.
+  const double bpm = 80, period = 60 / bpm;
+  std::vector<float> x(static_cast<std::size_t>(90 * kRate), 0.0f);
+  std::vector<double> truth;
+  unsigned seed = 1;
+  for (double t = 0.5; t < 89; t += period) {
+    truth.push_back(t);
+    if (t < 20 || t > 70) {
+      add_kick(x, t, 0.8);
+      add_hat(x, t, 0.3, seed++);
+    } else {
+      add_hat(x, t, 0.4, seed++);
+      add_hat(x, t + 2 * period / 3, 0.9, seed++);
+    }
+  }
+  expect_grid_on(x, truth, bpm, 0.03);
+}
+
 TEST(Beats, SwungOffBeatsLouderThanTheBeatsDoNotTakeThePhase) {
   // A jazz ride pattern: a hat on each beat, a louder one on the swung off-beat
   // two thirds of a beat later. The tracker locks onto the louder off-beats; the grid must

@@ -47,7 +47,8 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // 10: a beat grid whose half beats carry the chord changes, and hardly less accent than its
 //     beats, moves half a beat later.
 // 11: the default tempo range reaches 220 BPM (was 185); above 185 only on clear evidence.
-inline constexpr int kAnalysisVersion = 11;
+// 12: beats follow a drifting tempo (a band without a click) instead of a straight grid.
+inline constexpr int kAnalysisVersion = 12;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options

@@ -15,7 +15,15 @@
 //    segmentation opens tempo segments only where one line cannot fit; neighbours within
 //    0.5 % (a phase slip) or a stretch between two that agree (a drift back to the right
 //    phase) are merged again.
-// 3. Swing: where the accent a third of a beat after the grid's beats is as strong as at
+// 3. Drift: a band without a click speeds up and settles back, and a straight line then
+//    misses its beats by up to half a beat. Where the tracked beats stray from a segment's
+//    line smoothly (no jumps) and far (an RMS of 30 ms about their median), and the beats
+//    so moved land on more accent than the line's, the segment's beats follow a local
+//    linear fit of them; a steady segment keeps its exact line (scripts/eval-real's drift
+//    corpus, MIDI renderings swung +-3 % over 20 s: beat F 0.443 -> 0.638 on the tuning
+//    half; a jump between long stretches is the tracker changing its metrical position,
+//    not the band: such a segment keeps its line).
+// 4. Swing: where the accent a third of a beat after the grid's beats is as strong as at
 //    them (at least half) and twice that at two thirds and at the half, the grid sits on the
 //    swung off-beats (louder than the beat in much jazz and ragtime), and moves a third of a
 //    period later: the swung note follows the beat, long-short (MIDI corpus: 6 pieces of 186
@@ -25,7 +33,7 @@
 //    either side at all: a melody figure repeated every bar must not decide), the grid sits
 //    on the off-beats (syncopated chords or bass louder than the beat) and moves half a beat
 //    later (MIDI corpus: 5 renderings went from beat F 0 to 0.82-1, none got worse).
-// 4. analyze_beats also refines each segment's period from the accent's autocorrelation at
+// 5. analyze_beats also refines each segment's period from the accent's autocorrelation at
 //    4, 8, 16... beats (intervals between like sounds are exact multiples of the period,
 //    whatever a sound's detection latency: this is what gives ~0.01 BPM and no drift), and
 //    reports beats from the first to the last onset (none in lead-in silence; the grid is
@@ -43,7 +51,8 @@ struct TempoSegment {
   double start = 0;  // seconds: the segment's first beat
   double end = 0;    // seconds: its last beat
   double bpm = 0;
-  double phase = 0;    // seconds: beat k of the segment is at phase + k * 60 / bpm
+  double phase = 0;    // seconds: beat k of the segment is at phase + k * 60 / bpm, or
+                       // around it by the band's drift (3. above)
   int first_beat = 0;  // index of its first beat in BeatGrid::beats
 };
 
