@@ -456,7 +456,7 @@ void extend_grid(BeatGrid& grid, const std::vector<float>& accent, float thresho
 // +-3 % over 20 s): beat F 0.443 -> 0.638. Following every stretch near the line gave 0.689
 // there but moved a game recording's grid (80 BPM, its middle tracked on the swung off-beat)
 // off the beat at both ends; without the accent test 9 MIDI renderings and 15 game recordings
-// moved (MIDI beat F 0.819 -> 0.814); as chosen, none of the other tuning halves moves. An
+// moved (MIDI beat F 0.819 -> 0.814); as chosen, no figure of the other tuning halves moves. An
 // RMS of 12 or 20 ms, or jumps of 0.06 of a period, moved beats of the synthesizer's tracks;
 // at 30 ms and 0.12 its corpus is unchanged.
 constexpr double kDriftWindow = 6;    // periods either side
