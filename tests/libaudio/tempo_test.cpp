@@ -16,6 +16,14 @@ audio::TempoEstimate tempo_of(const std::vector<float>& x, audio::TempoOptions o
   return audio::estimate_tempo(features(x), o);
 }
 
+// `x` has a tempo, within `tolerance` of `bpm`.
+void expect_tempo(const std::vector<float>& x, double bpm, double tolerance,
+                  audio::TempoOptions o = {}) {
+  const audio::TempoEstimate t = tempo_of(x, o);
+  ASSERT_TRUE(t.found);
+  EXPECT_NEAR(t.bpm, bpm, tolerance);
+}
+
 TEST(Tempo, ClickTracksAtKnownTempi) {
   for (double bpm : {80.0, 100.0, 123.0, 140.0, 174.0}) {
     const synth::Audio c = synth::clicks(bpm, 30, kRate, 0.2);
@@ -66,9 +74,7 @@ TEST(Tempo, AClearBeatAt200IsReadAt200) {
     add_tone(x, i * beat, beat / 2, 55 + 10 * (i % 4), 0.3);
     add_hat(x, i * beat, 0.3, static_cast<unsigned>(i));
   }
-  const audio::TempoEstimate t = tempo_of(x);
-  ASSERT_TRUE(t.found);
-  EXPECT_NEAR(t.bpm, 200, 1.0);
+  expect_tempo(x, 200, 1.0);
 }
 
 // A metal gallop at 100: the kick on every eighth, the snare on 2 and 4. The octave model
@@ -82,9 +88,7 @@ TEST(Tempo, EighthNoteKicksUnderABackbeatDoNotDoubleATempoPast185) {
     add_kick(x, i * beat + beat / 2, 0.7);
     if (i % 2 == 1) add_hat(x, i * beat, 0.9, static_cast<unsigned>(i));
   }
-  const audio::TempoEstimate t = tempo_of(x);
-  ASSERT_TRUE(t.found);
-  EXPECT_NEAR(t.bpm, 100, 1.0);
+  expect_tempo(x, 100, 1.0);
 }
 
 // Kicks on the beat, open hats on every off-beat twice as loud in the broadband flux: an
@@ -99,9 +103,7 @@ TEST(Tempo, LoudOffBeatsDoNotDoubleTheTempo) {
   audio::TempoOptions wide;
   wide.min_bpm = 60;
   wide.max_bpm = 240;
-  const audio::TempoEstimate t = tempo_of(x, wide);
-  ASSERT_TRUE(t.found);
-  EXPECT_NEAR(t.bpm, 100, 1.0);
+  expect_tempo(x, 100, 1.0, wide);
 }
 
 // Strong beats with softer triplet notes between them: 180 (= 3/2 x 120) fits every onset
@@ -118,9 +120,7 @@ TEST(Tempo, TripletFeelDoesNotGiveThreeHalves) {
   audio::TempoOptions wide;
   wide.min_bpm = 50;
   wide.max_bpm = 240;
-  const audio::TempoEstimate t = tempo_of(x, wide);
-  ASSERT_TRUE(t.found);
-  EXPECT_NEAR(t.bpm, 120, 1.0);
+  expect_tempo(x, 120, 1.0, wide);
 }
 
 // House with sixteenth-note closed hats, an open hat and a bass note on every off-beat: the
@@ -136,9 +136,7 @@ TEST(Tempo, SixteenthHatsKeepTheKickTempo) {
     add_hat(x, t + beat / 2, 0.5, static_cast<unsigned>(1000 + i));
     add_tone(x, t + beat / 2, beat / 2.5, 55, 0.3);
   }
-  const audio::TempoEstimate t = tempo_of(x);
-  ASSERT_TRUE(t.found);
-  EXPECT_NEAR(t.bpm, 124, 1.0);
+  expect_tempo(x, 124, 1.0);
 }
 
 TEST(Tempo, BeatlessInputGivesNoTempoWithAReason) {
@@ -177,9 +175,7 @@ TEST(Tempo, RangeOption) {
   const synth::Audio c = synth::clicks(120, 30, kRate, 0.2);
   audio::TempoOptions slow;
   audio::parse_bpm_range("40-90", slow);
-  const audio::TempoEstimate t = tempo_of(c.samples, slow);
-  ASSERT_TRUE(t.found);
-  EXPECT_NEAR(t.bpm, 60, 0.5);
+  expect_tempo(c.samples, 60, 0.5, slow);
 }
 
 TEST(Tempo, NarrowedRangeGivesTheBeatsOctaveNotAnotherLevel) {
@@ -249,9 +245,7 @@ TEST(Tempo, OnlyTheOctaveInsideTheRangeIsReported) {
   audio::TempoOptions fast;
   fast.min_bpm = 150;
   fast.max_bpm = 200;
-  const audio::TempoEstimate t = tempo_of(c.samples, fast);
-  ASSERT_TRUE(t.found);
-  EXPECT_NEAR(t.bpm, 180, 2.0);
+  expect_tempo(c.samples, 180, 2.0, fast);
 }
 
 }  // namespace
