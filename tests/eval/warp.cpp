@@ -7,9 +7,9 @@
 // Output time u reads input time s(u) = u + D * S / (2 pi) * (1 - cos(2 pi u / S)), whose
 // speed ds/du = 1 + D sin(2 pi u / S); samples are interpolated linearly (a speed change of
 // 3 % moves the pitch by half a semitone, so the truth drops the key). The truth keeps the
-// piece, its half and its notated bpm, names the corpus "drift", and says constant_tempo
-// false. Exit status: 0, 64 bad use, 65 input not readable as audio or truth, 73 output not
-// writable.
+// piece, its half and its notated bpm, names the corpus "drift", says constant_tempo false,
+// and says mean_tempo true where a steady piece keeps its notated tempo on average. Exit
+// status: 0, 64 bad use, 65 input not readable as audio or truth, 73 output not writable.
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -94,6 +94,10 @@ audio::Json warp_truth(const std::string& in, const Warp& w, double duration) {
     return out;
   };
   t["corpus"] = "drift";
+  // A steady piece keeps its notated tempo on average where the mean speed stays within
+  // 0.5 % of 1 (whole cycles keep it at exactly 1).
+  const double mean_speed = duration > 0 ? w.source_time(duration) / duration : 0;
+  t["mean_tempo"] = t.value("constant_tempo", false) && std::fabs(mean_speed - 1) < 0.005;
   t["constant_tempo"] = false;
   t["beats"] = carry(t["beats"]);
   if (t.contains("downbeats") && t["downbeats"].is_array()) t["downbeats"] = carry(t["downbeats"]);
