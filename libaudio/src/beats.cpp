@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "libaudio/harmonic_change.hpp"
+#include "libaudio/time_warp.hpp"
 
 namespace audio {
 namespace {
@@ -26,83 +27,6 @@ constexpr double kSwingBeat = 0.5, kSwingOver = 2.0;
 // the bar-wide test alone (threshold 0.03) moved game tracks off the peers' beats (0.770).
 constexpr double kOffbeatAccent = 0.1, kOffbeatHarmony = 0.1;
 constexpr std::size_t kOffbeatMinBeats = 16;
-
-// The local beat period (frames) along the track: the four-period comb re-measured in 12 s
-// windows every 2 s, within 12 % of the global period (so it never jumps a metrical level),
-// median-smoothed over five windows and interpolated per frame.
-std::vector<double> tempo_curve(const std::vector<float>& accent, double fps, double period) {
-  const std::size_t n = accent.size();
-  const auto window = static_cast<std::size_t>(12 * fps), hop = static_cast<std::size_t>(2 * fps);
-  if (n < 2 * window) return std::vector<double>(n, period);
-  // Accent minus its mean over the window, as periodicity wants.
-  std::vector<double> centres, periods;
-  const int lo = static_cast<int>(std::floor(period / 1.12)),
-            hi = static_cast<int>(std::ceil(period * 1.12));
-  std::vector<double> c(window);
-  for (std::size_t start = 0; start + window <= n; start += hop) {
-    double mean = 0;
-    for (std::size_t i = 0; i < window; ++i) mean += accent[start + i];
-    mean /= static_cast<double>(window);
-    double energy = 0;
-    for (std::size_t i = 0; i < window; ++i) {
-      c[i] = accent[start + i] - mean;
-      energy += c[i] * c[i];
-    }
-    double best_period = period;
-    if (energy > 0) {
-      // Integer-lag autocorrelation up to 4 * hi, then the comb on lags lo..hi.
-      const std::size_t max_lag =
-          std::min<std::size_t>(4 * static_cast<std::size_t>(hi) + 1, window - 1);
-      std::vector<double> r(max_lag + 1, 0.0);
-      for (std::size_t lag = 0; lag <= max_lag; ++lag) {
-        double s = 0;
-        for (std::size_t i = lag; i < window; ++i) s += c[i] * c[i - lag];
-        r[lag] = s / static_cast<double>(window - lag);
-      }
-      auto at = [&](double x) {
-        const auto i = static_cast<std::size_t>(x);
-        if (i + 1 > max_lag) return 0.0;
-        const double f = x - static_cast<double>(i);
-        return r[i] * (1 - f) + r[i + 1] * f;
-      };
-      double best = -std::numeric_limits<double>::infinity();
-      // Quarter-frame steps: fine enough that the comb's peak is found to ~0.3 %.
-      for (double p = lo; p <= hi; p += 0.25) {
-        double s = 0;
-        for (int k = 1; k <= 4; ++k) s += at(k * p);
-        if (s > best) {
-          best = s;
-          best_period = p;
-        }
-      }
-    }
-    centres.push_back(static_cast<double>(start) + static_cast<double>(window) / 2);
-    periods.push_back(best_period);
-  }
-  std::vector<double> smooth(periods.size());
-  for (std::size_t i = 0; i < periods.size(); ++i) {
-    std::vector<double> w;
-    for (std::size_t j = i >= 2 ? i - 2 : 0; j <= std::min(periods.size() - 1, i + 2); ++j)
-      w.push_back(periods[j]);
-    std::nth_element(w.begin(), w.begin() + static_cast<long>(w.size() / 2), w.end());
-    smooth[i] = w[w.size() / 2];
-  }
-  std::vector<double> curve(n);
-  std::size_t j = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = static_cast<double>(i);
-    while (j + 1 < centres.size() && centres[j + 1] <= x) ++j;
-    if (x <= centres.front()) {
-      curve[i] = smooth.front();
-    } else if (j + 1 >= centres.size()) {
-      curve[i] = smooth.back();
-    } else {
-      const double f = (x - centres[j]) / (centres[j + 1] - centres[j]);
-      curve[i] = smooth[j] * (1 - f) + smooth[j + 1] * f;
-    }
-  }
-  return curve;
-}
 
 struct Line {
   double a = 0, p = 0, sse = 0;
@@ -625,7 +549,7 @@ std::vector<BeatPoint> track_beats(const std::vector<float>& accent, double fram
   if (sd <= 0) return beats;
   std::vector<double> local(n);
   for (std::size_t i = 0; i < n; ++i) local[i] = accent[i] / sd;
-  const std::vector<double> period = tempo_curve(accent, frame_rate, period_frames);
+  const std::vector<double> period = tempo_curve(accent, frame_rate, period_frames, 12, false);
 
   std::vector<double> score(n);
   std::vector<long> back(n, -1);
@@ -856,9 +780,9 @@ BeatGrid fit_beat_grid(const std::vector<BeatPoint>& points, double period_guess
 // The extra weight of the kick/bass band in the beat tracker's accent (analyze_beats).
 constexpr float kBeatLowWeight = 0.5f;
 
-BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
-                       const BeatOptions& options) {
-  if (!tempo.found || f.frames() == 0) return {};
+namespace {
+
+BeatGrid beats_of(const OnsetFeatures& f, const TempoEstimate& tempo, const BeatOptions& options) {
   // The beats follow the onset strength with the low band counted 1.5 times, not the
   // tempo's 3 times (beat_accent): in real arrangements the bass often plays syncopated
   // figures (anticipations, swung eighths) that a kick-weighted accent pulls the phase onto
@@ -912,6 +836,34 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
   // (first_beat and the segment phases keep the exact grid).
   for (double& b : grid.beats) b = std::max(0.0, b);
   return grid;
+}
+
+}  // namespace
+
+BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
+                       const BeatOptions& options) {
+  if (!tempo.found || f.frames() == 0) return {};
+  if (tempo.warp.identity()) return beats_of(f, tempo, options);
+  // A drifting tempo: the beats are found in the steady time the tempo was estimated in, and
+  // carried back.
+  const OnsetFeatures steady = warp_features(f, tempo.warp);
+  BeatGrid g = beats_of(steady, tempo, options);
+  auto real = [&](double seconds) { return f.time(tempo.warp.to_real(steady.frame_at(seconds))); };
+  for (double& b : g.beats) b = std::max(0.0, real(b));
+  for (TempoSegment& s : g.segments) {
+    s.start = real(s.start);
+    s.end = real(s.end);
+    s.phase = real(s.phase);
+    const auto first = static_cast<std::size_t>(s.first_beat);
+    std::size_t last = first;
+    while (last + 1 < g.beats.size() && g.beats[last + 1] <= s.end + 1e-9) ++last;
+    if (last > first)
+      s.bpm = 60.0 * static_cast<double>(last - first) / (g.beats[last] - g.beats[first]);
+  }
+  g.first_beat = real(g.first_beat);
+  g.constant = false;  // no one straight grid holds
+  set_grid_from_longest(g);
+  return g;
 }
 
 }  // namespace audio

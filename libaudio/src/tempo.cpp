@@ -381,12 +381,24 @@ TempoEstimate estimate_in_range(const OnsetFeatures& f, const TempoOptions& o) {
   return est;
 }
 
+// estimate_in_range, made again in steady time when the tempo drifts (tempo.hpp).
+TempoEstimate estimate_steadied(const OnsetFeatures& f, const TempoOptions& o) {
+  TempoEstimate first = estimate_in_range(f, o);
+  if (!first.found) return first;
+  TimeWarp warp = steadying_warp(beat_accent(f), f.frame_rate, first.period_frames);
+  if (warp.identity()) return first;
+  TempoEstimate steady = estimate_in_range(warp_features(f, warp), o);
+  if (!steady.found) return first;
+  steady.warp = std::move(warp);
+  return steady;
+}
+
 }  // namespace
 
 TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
   if (!(o.min_bpm >= 20 && o.max_bpm <= 400 && o.min_bpm < o.max_bpm))
     throw Error(Exit::usage, "", "invalid tempo range");
-  TempoEstimate in_range = estimate_in_range(f, o);
+  TempoEstimate in_range = estimate_steadied(f, o);
   const TempoOptions defaults;
   TempoOptions wide = o;
   wide.min_bpm = std::min(o.min_bpm, defaults.min_bpm);
@@ -397,7 +409,7 @@ TempoEstimate estimate_tempo(const OnsetFeatures& f, const TempoOptions& o) {
   // metrical level: D&B at 174 with 60-120 is 87, never the 2/3 level 116. So the beat is
   // found over the wide range, and its octave inside the narrow one is reported when there
   // is one.
-  const TempoEstimate all = estimate_in_range(f, wide);
+  const TempoEstimate all = estimate_steadied(f, wide);
   if (!all.found) return in_range;
   if (in_range.found) {
     for (double factor : {1.0, 0.5, 2.0, 0.25, 4.0}) {

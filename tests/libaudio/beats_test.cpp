@@ -166,21 +166,13 @@ TEST(Beats, ALiveBandsDriftingBeatIsFollowed) {
   // A band without a click: 120 BPM pushed 3 % faster and held back 3 % slower over every
   // 20 s (eval-warp's drift). No straight line comes within 90 ms of all its beats; the
   // beats must follow the band (the grid alone misses by 0.4 s).
-  const double depth = 0.03, cycle = 20, period = 0.5;
-  auto source_time = [&](double u) {
-    return u + depth * cycle / (2 * M_PI) * (1 - std::cos(2 * M_PI * u / cycle));
-  };
   std::vector<float> x(static_cast<std::size_t>(62 * kRate), 0.0f);
   std::vector<double> truth;
   unsigned seed = 1;
-  for (int k = 1;; ++k) {
-    double lo = 0, hi = 70;  // the moment the band plays beat k (source_time is increasing)
-    for (int i = 0; i < 60; ++i)
-      (source_time(0.5 * (lo + hi)) < k * period ? lo : hi) = 0.5 * (lo + hi);
-    const double t = 0.5 * (lo + hi);
-    if (t > 60) break;
+  for (double t : drifting_beats(120, 60)) {
+    if (t < 0.5) continue;
     truth.push_back(t);
-    add_kick(x, t, k % 2 ? 0.8 : 0.6);
+    add_kick(x, t, truth.size() % 2 ? 0.8 : 0.6);
     add_hat(x, t + 0.25, 0.3, seed++);
   }
   const audio::BeatGrid g = grid_of(x);

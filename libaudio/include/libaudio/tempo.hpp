@@ -40,6 +40,10 @@
 //    default range joined with the given one, and its octave inside the given range is
 //    reported (D&B at 174 with 60-120 reads 87, not the 2/3 level 116); when no octave of
 //    the beat lies in the range, there is no tempo and the reason says where the beat is.
+//  - Drift: when the local period along the track (time_warp.hpp) wanders, as a band's
+//    without a click does, all of the above runs again on the features warped to steady
+//    time. A drift of a few percent smears the autocorrelation's peaks at three and four
+//    beats, and the comb then reads the octave above or a 3:4 level.
 //  - No tempo: silence, no onsets (pads, drones), or onsets without a periodic pulse (noise,
 //    speech) give found = false with a reason; never a default tempo.
 // The bpm here is the comb peak (about 0.1 BPM); the beat grid (beats.hpp) refines it.
@@ -49,6 +53,7 @@
 #include <vector>
 
 #include "libaudio/onset.hpp"
+#include "libaudio/time_warp.hpp"
 
 namespace audio {
 
@@ -78,6 +83,10 @@ struct TempoEstimate {
   double confidence = 0;     // 0..1
   std::string reason;        // when !found: "silence", "no onsets", "no periodic pulse"
   std::vector<TempoCandidate> alternatives;  // best first, the chosen tempo excluded
+  // Not the identity when the tempo drifts: the estimate was made in the steady time it
+  // maps to (time_warp.hpp), period_frames is a steady frame's, and the beats are tracked
+  // there too (beats.hpp).
+  TimeWarp warp;
 };
 
 TempoEstimate estimate_tempo(const OnsetFeatures& features, const TempoOptions& options = {});
