@@ -48,7 +48,7 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 //     beats, moves half a beat later.
 // 11: the default tempo range reaches 220 BPM (was 185); above 185 only on clear evidence.
 // 12: beats follow a drifting tempo (a band without a click) instead of a straight grid.
-inline constexpr int kAnalysisVersion = 13;
+inline constexpr int kAnalysisVersion = 14;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options
