@@ -850,15 +850,13 @@ BeatGrid analyze_beats(const OnsetFeatures& f, const TempoEstimate& tempo,
   BeatGrid g = beats_of(steady, tempo, options);
   auto real = [&](double seconds) { return f.time(tempo.warp.to_real(steady.frame_at(seconds))); };
   for (double& b : g.beats) b = std::max(0.0, real(b));
-  for (TempoSegment& s : g.segments) {
+  for (std::size_t i = 0; i < g.segments.size(); ++i) {
+    TempoSegment& s = g.segments[i];
     s.start = real(s.start);
     s.end = real(s.end);
     s.phase = real(s.phase);
-    const auto first = static_cast<std::size_t>(s.first_beat);
-    std::size_t last = first;
-    while (last + 1 < g.beats.size() && g.beats[last + 1] <= s.end + 1e-9) ++last;
-    if (last > first)
-      s.bpm = 60.0 * static_cast<double>(last - first) / (g.beats[last] - g.beats[first]);
+    if (const auto [begin, end] = segment_beats(g, i); end > begin + 1)
+      s.bpm = 60.0 * static_cast<double>(end - 1 - begin) / (g.beats[end - 1] - g.beats[begin]);
   }
   g.first_beat = real(g.first_beat);
   g.constant = false;  // no one straight grid holds

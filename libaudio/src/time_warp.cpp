@@ -66,11 +66,10 @@ std::vector<double> tempo_curve(const std::vector<float>& accent, double fps, do
     centres.push_back(static_cast<double>(start) + static_cast<double>(window) / 2);
     periods.push_back(best_period);
   }
-  std::vector<double> smooth(periods.size());
-  for (std::size_t i = 0; i < periods.size(); ++i) {
+  std::vector<double> smooth(periods);
+  for (std::size_t i = 0; i < periods.size() && !fine; ++i) {
     std::vector<double> w;
-    const std::size_t h = fine ? 0 : 2;
-    for (std::size_t j = i >= h ? i - h : 0; j <= std::min(periods.size() - 1, i + h); ++j)
+    for (std::size_t j = i >= 2 ? i - 2 : 0; j <= std::min(periods.size() - 1, i + 2); ++j)
       w.push_back(periods[j]);
     std::nth_element(w.begin(), w.begin() + static_cast<long>(w.size() / 2), w.end());
     smooth[i] = w[w.size() / 2];
