@@ -4,12 +4,12 @@
 // seconds (default 20), like a band pushing into a chorus and settling back; the truth's
 // beats and downbeats are carried to where they now sound.
 //
-// Output time u reads input time s(u) = u + D * S / (2 pi) * (1 - cos(2 pi u / S)), whose
-// speed ds/du = 1 + D sin(2 pi u / S); samples are interpolated linearly (a speed change of
-// 3 % moves the pitch by half a semitone, so the truth drops the key). The truth keeps the
-// piece, its half and its notated bpm, names the corpus "drift", says constant_tempo false,
-// and says mean_tempo true where a steady piece keeps its notated tempo on average. Exit
-// status: 0, 64 bad use, 65 input not readable as audio or truth, 73 output not writable.
+// Output second u reads input second s(u) (BandDrift, tests/support/band_drift.hpp); samples
+// are interpolated linearly (a speed change of 3 % moves the pitch by half a semitone, so the
+// truth drops the key). The truth keeps the piece, its half and its notated bpm, names the corpus
+// "drift", says constant_tempo false, and says mean_tempo true where a steady piece keeps its
+// notated tempo on average. Exit status: 0, 64 bad use, 65 input not readable as audio or truth, 73
+// output not writable.
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "band_drift.hpp"
 #include "libaudio/decoder.hpp"
 #include "libaudio/error.hpp"
 #include "libaudio/json_out.hpp"
@@ -29,22 +30,6 @@ constexpr const char* kProg = "eval-warp";
 constexpr const char* kUsage =
     "usage: eval-warp [--depth D] [--cycle S] IN.wav IN.truth.json OUT.wav OUT.truth.json\n";
 
-struct Warp {
-  double depth = 0.03, cycle = 20;
-  double source_time(double u) const {  // input seconds played at output second u
-    return u + depth * cycle / (2 * M_PI) * (1 - std::cos(2 * M_PI * u / cycle));
-  }
-  // The output second at which input second s plays (s(u) is increasing: bisection).
-  double output_time(double s) const {
-    double lo = s / (1 + depth) - 1e-9, hi = s / (1 - depth) + 1e-9;
-    for (int i = 0; i < 60; ++i) {
-      const double mid = 0.5 * (lo + hi);
-      (source_time(mid) < s ? lo : hi) = mid;
-    }
-    return 0.5 * (lo + hi);
-  }
-};
-
 bool parse_number(const std::string& text, double lo, double hi, double& out) {
   char* end = nullptr;
   out = std::strtod(text.c_str(), &end);
@@ -52,7 +37,7 @@ bool parse_number(const std::string& text, double lo, double hi, double& out) {
 }
 
 // Writes the warped audio; returns its duration in seconds.
-double warp_audio(const std::string& in, const std::string& out, const Warp& w) {
+double warp_audio(const std::string& in, const std::string& out, const BandDrift& w) {
   audio::Decoder decoder(in);
   const int rate = decoder.sample_rate(), ch = decoder.channels();
   std::vector<float> x, chunk(8192 * static_cast<std::size_t>(ch));
@@ -63,7 +48,7 @@ double warp_audio(const std::string& in, const std::string& out, const Warp& w) 
   audio::SoundWriter writer(out, rate, ch, audio::SampleFormat::pcm16, audio::Container::wav);
   std::vector<float> y;
   for (std::size_t i = 0;; ++i) {
-    const double s = w.source_time(static_cast<double>(i) / rate) * rate;
+    const double s = w.score_time(static_cast<double>(i) / rate) * rate;
     const auto k = static_cast<std::size_t>(s);
     if (k + 1 >= frames) break;
     const double f = s - static_cast<double>(k);
@@ -79,7 +64,7 @@ double warp_audio(const std::string& in, const std::string& out, const Warp& w) 
   return static_cast<double>(writer.frames_written()) / rate;
 }
 
-audio::Json warp_truth(const std::string& in, const Warp& w, double duration) {
+audio::Json warp_truth(const std::string& in, const BandDrift& w, double duration) {
   std::ifstream file(in);
   if (!file) throw audio::Error(audio::Exit::no_input, in, "cannot open");
   audio::Json t = audio::Json::parse(file, nullptr, false);
@@ -88,7 +73,7 @@ audio::Json warp_truth(const std::string& in, const Warp& w, double duration) {
   auto carry = [&](const audio::Json& times) {
     audio::Json out = audio::Json::array();
     for (const audio::Json& v : times) {
-      const double u = w.output_time(v.get<double>());
+      const double u = w.played_at(v.get<double>());
       if (u <= duration) out.push_back(audio::round_to(u, 6));
     }
     return out;
@@ -96,7 +81,7 @@ audio::Json warp_truth(const std::string& in, const Warp& w, double duration) {
   t["corpus"] = "drift";
   // A steady piece keeps its notated tempo on average where the mean speed stays within
   // 0.5 % of 1 (whole cycles keep it at exactly 1).
-  const double mean_speed = duration > 0 ? w.source_time(duration) / duration : 0;
+  const double mean_speed = duration > 0 ? w.score_time(duration) / duration : 0;
   t["mean_tempo"] = t.value("constant_tempo", false) && std::fabs(mean_speed - 1) < 0.005;
   t["constant_tempo"] = false;
   t["beats"] = carry(t["beats"]);
@@ -111,7 +96,7 @@ audio::Json warp_truth(const std::string& in, const Warp& w, double duration) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  Warp w;
+  BandDrift w;
   std::vector<std::string> files;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "-h" || args[i] == "--help") {

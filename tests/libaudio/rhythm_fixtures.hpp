@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "band_drift.hpp"
 #include "libaudio/onset.hpp"
 #include "synth/synth.hpp"
 
@@ -57,22 +58,16 @@ inline void add_tone(std::vector<float>& x, double t, double seconds, double fre
   }
 }
 
-// When a band without a click plays the beats of `bpm` (the first at 0) over `seconds`: its
-// speed swings by +-depth over every `cycle` seconds (eval-warp's drift), so beat k of the
-// score sounds at the u where u + depth * cycle / (2 pi) * (1 - cos(2 pi u / cycle)) is
-// k * 60 / bpm.
+// When a band without a click (BandDrift: +-depth over every `cycle` seconds, eval-warp's
+// drift) plays the beats of `bpm`, the first at 0, over `seconds`.
 inline std::vector<double> drifting_beats(double bpm, double seconds, double depth = 0.03,
                                           double cycle = 20) {
-  auto score_time = [&](double u) {
-    return u + depth * cycle / (2 * M_PI) * (1 - std::cos(2 * M_PI * u / cycle));
-  };
+  const BandDrift band{depth, cycle};
   std::vector<double> beats;
   for (int k = 0;; ++k) {
-    double lo = 0, hi = 2 * seconds + 60;  // score_time is increasing: bisection
-    for (int i = 0; i < 60; ++i)
-      (score_time(0.5 * (lo + hi)) < k * 60 / bpm ? lo : hi) = 0.5 * (lo + hi);
-    if (lo > seconds) return beats;
-    beats.push_back(0.5 * (lo + hi));
+    const double t = band.played_at(k * 60 / bpm);
+    if (t > seconds) return beats;
+    beats.push_back(t);
   }
 }
 
