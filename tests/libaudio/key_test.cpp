@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <initializer_list>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -150,9 +151,10 @@ audio::ChromaResult steady(const audio::PitchClassProfile& plain,
   return r;
 }
 
-// How far the best of a profile's 24 key scores leads the second.
+// How far the best of a profile's 24 key scores leads the second, as analyze_key reads a
+// steady chroma of it: every frame is `p`, so the median salience is p's sum.
 double lead_of(const audio::PitchClassProfile& p) {
-  auto s = audio::key_scores(p);
+  auto s = audio::key_scores(audio::compress_for_key(p, std::accumulate(p.begin(), p.end(), 0.0)));
   std::sort(s.begin(), s.end(), std::greater<>());
   return s[0] - s[1];
 }
@@ -312,6 +314,33 @@ TEST(Key, NoKeyWithoutPitchedContent) {
   EXPECT_FALSE(one.estimate.has_value());
   EXPECT_EQ(one.reason, "too few pitch classes for a key");
   EXPECT_GT(one.pitched_seconds, 9.0);
+}
+
+TEST(Key, ALoudLeadDoesNotOutvoteTheHarmony) {
+  // I-IV-V-I in C major, a chord per four frames, under a lead alternating C and F at three
+  // times the chords' level (a melody dwelling on the subdominant): summed as they come, the
+  // frames read F major; compressed, each sounding note counts more for being there than for
+  // its level, and the chords' key wins.
+  const int chords[4][3] = {{0, 4, 7}, {5, 9, 0}, {7, 11, 2}, {0, 4, 7}};
+  audio::ChromaResult r;
+  r.frame_seconds = 0.2;
+  for (int i = 0; i < 120; ++i) {
+    audio::PitchClassProfile f{};
+    for (int pc : chords[(i / 4) % 4]) f[pc] += 1.0f;
+    f[i % 2 == 0 ? 0 : 5] += 3.0f;
+    r.frames.push_back(f);
+  }
+  r.harmonic = r.frames;
+  audio::PitchClassProfile plain_sum{};
+  for (const auto& f : r.frames)
+    for (int pc = 0; pc < 12; ++pc) plain_sum[pc] += f[pc];
+  const auto s = audio::key_scores(plain_sum);
+  ASSERT_EQ(audio::Key::from_index(int(std::max_element(s.begin(), s.end()) - s.begin())).name(),
+            "F major");
+  const auto a = audio::analyze_key(r);
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "C major");
+  EXPECT_GT(a.estimate->confidence, 0.03);
 }
 
 TEST(Key, DrumOnlyIntroDoesNotVote) {

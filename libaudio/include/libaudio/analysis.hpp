@@ -48,7 +48,10 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 //     beats, moves half a beat later.
 // 11: the default tempo range reaches 220 BPM (was 185); above 185 only on clear evidence.
 // 12: beats follow a drifting tempo (a band without a click) instead of a straight grid.
-inline constexpr int kAnalysisVersion = 14;
+// 13: a drifting tempo is estimated and tracked in steady time (time_warp.hpp).
+// 14: the tempo comb reads sharp autocorrelation peaks fairly (confidences and alternatives).
+// 15: key from log-compressed chroma and the edma + temperley + bgate profiles.
+inline constexpr int kAnalysisVersion = 15;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options
