@@ -256,12 +256,15 @@ double fifth_below_note_share(const PitchClassProfile& profile, const Key& key) 
 constexpr double kFifthBelowNote = 0.2;
 
 // Whether the harmonic reading gives the key. Only to correct what partials do to the plain
-// reading, which leans to the key a fifth up (the 3rd partial sounds the fifth):
+// reading, which leans to the key a fifth up (the 3rd partial sounds the fifth) and from minor
+// to the parallel major (the 5th partial sounds the major third):
 //  - the harmonic reading names the key a fifth below in the same mode, and the note only
 //    that key has sounds (fifth_below_note_share at least kFifthBelowNote): partials cannot
 //    put it there;
 //  - or the plain reading is unsure, the harmonic one is surer, and it names the plain one's
-//    key or the key a fifth below.
+//    key, the key a fifth below, or, where the plain key is major, its parallel minor. (The
+//    parallel minor: on the tuning halves of scripts/eval-real MIDI 0.880 -> 0.900, a piece
+//    in G minor read as G major; songs, held-out halves and the synthesizer's keys unchanged.)
 // (Letting it name any key, or either of the plain reading's two best, also turns pure
 // tones' keys to their subdominant.)
 bool prefer_harmonic(const std::array<double, 24>& plain, const std::array<double, 24>& harmonic,
@@ -273,7 +276,8 @@ bool prefer_harmonic(const std::array<double, 24>& plain, const std::array<doubl
   const bool fifth_below = h.mode == p.mode && (h.tonic + 7) % 12 == p.tonic;
   if (fifth_below && fifth_below_note_share(plain_profile, p) >= kFifthBelowNote) return true;
   if (!(lead(plain) < kUnsureLead && lead(harmonic) > lead(plain))) return false;
-  return h == p || fifth_below;
+  const bool parallel_minor = p.mode == Mode::major && h.mode == Mode::minor && h.tonic == p.tonic;
+  return h == p || fifth_below || parallel_minor;
 }
 
 // The frames the key is read from: both readings, each frame compressed (compress_for_key)

@@ -258,6 +258,45 @@ TEST(Key, TheHarmonicReadingUndoesAFifthUpWhereTheFifthBelowsOwnNoteSounds) {
   EXPECT_EQ(a.estimate->key.name(), "A minor");
 }
 
+TEST(Key, TheHarmonicReadingUndoesAMinorKeyReadAsItsParallelMajor) {
+  // G (harmonic) minor smeared towards G major (a real instrument's 5th partial sounds the major
+  // third): where the plain reading names G major but is unsure, and the harmonic one is sure of G
+  // minor, the key is G minor. The other way round (partials do not make a minor third), an
+  // unsure G minor stays G minor however sure the harmonic reading is of G major.
+  const audio::PitchClassProfile g_minor = scale_profile({7, 9, 10, 0, 2, 3, 6}, {7, 10, 2});
+  const audio::PitchClassProfile g_major = scale_profile({7, 9, 11, 0, 2, 4, 6}, {7, 11, 2});
+  const auto best = [](const audio::PitchClassProfile& p) {
+    const auto s =
+        audio::key_scores(audio::compress_for_key(p, std::accumulate(p.begin(), p.end(), 0.0)));
+    return audio::Key::from_index(int(std::max_element(s.begin(), s.end()) - s.begin())).name();
+  };
+  audio::PitchClassProfile leaning_major{}, leaning_minor{};
+  double least_major = 1, least_minor = 1;
+  for (int step = 0; step <= 100; ++step) {
+    const audio::PitchClassProfile mixed = blend(g_minor, 1 - step / 100.0f, g_major);
+    const double l = lead_of(mixed);
+    if (best(mixed) == "G major" && l < least_major) {
+      least_major = l;
+      leaning_major = mixed;
+    }
+    if (best(mixed) == "G minor" && l < least_minor) {
+      least_minor = l;
+      leaning_minor = mixed;
+    }
+  }
+  ASSERT_LT(least_major, 0.03);
+  ASSERT_LT(least_minor, 0.03);
+  ASSERT_GT(lead_of(g_minor), 0.03);
+  auto a = audio::analyze_key(steady(leaning_major, g_minor));
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "G minor");
+  EXPECT_TRUE(a.harmonic);
+  a = audio::analyze_key(steady(leaning_minor, g_major));
+  ASSERT_TRUE(a.estimate.has_value());
+  EXPECT_EQ(a.estimate->key.name(), "G minor");
+  EXPECT_FALSE(a.harmonic);
+}
+
 TEST(Key, All24KeysOfTheSynthesizer) {
   int minor_chosen = 0;
   for (const auto& row : kWheel) {

@@ -51,7 +51,8 @@ inline constexpr const char* kAnalysisSchema = "djb.analysis/1";
 // 13: a drifting tempo is estimated and tracked in steady time (time_warp.hpp).
 // 14: the tempo comb reads sharp autocorrelation peaks fairly (confidences and alternatives).
 // 15: key from log-compressed chroma and the edma + temperley + bgate profiles.
-inline constexpr int kAnalysisVersion = 15;
+// 16: the key's harmonic reading also undoes a minor key read as its parallel major.
+inline constexpr int kAnalysisVersion = 16;
 
 struct AnalysisOptions {
   TempoOptions tempo;             // min_bpm, max_bpm, prior_bpm are user options
