@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <optional>
 #include <utility>
 
 namespace audio {
@@ -280,14 +281,14 @@ bool prefer_harmonic(const std::array<double, 24>& plain, const std::array<doubl
   return h == p || fifth_below || parallel_minor;
 }
 
-// The frames the key is read from: both readings, each frame compressed (compress_for_key)
-// against its reading's median pitched salience. The harmonic reading is empty when the chroma
-// has none.
-struct KeyFrames {
-  std::vector<PitchClassProfile> plain, harmonic;
+// What compress_for_key divides each reading's frames by: its median salience over the
+// track's pitched frames. No harmonic scale when the chroma has no harmonic reading.
+struct KeyScales {
+  double plain = 1.0;
+  std::optional<double> harmonic;
 };
 
-KeyFrames compressed_frames(const ChromaResult& chroma, double floor) {
+KeyScales key_scales(const ChromaResult& chroma, double floor) {
   const std::size_t n = chroma.frames.size();
   const bool have_harmonic = chroma.harmonic.size() == n;
   std::vector<double> plain_sums, harmonic_sums;
@@ -304,14 +305,9 @@ KeyFrames compressed_frames(const ChromaResult& chroma, double floor) {
     std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
     return std::max(v[v.size() / 2], 1e-12);
   };
-  const auto compress = [n](const std::vector<PitchClassProfile>& in, double m) {
-    std::vector<PitchClassProfile> out(n);
-    for (std::size_t f = 0; f < n; ++f) out[f] = compress_for_key(in[f], m);
-    return out;
-  };
-  KeyFrames k;
-  k.plain = compress(chroma.frames, median(plain_sums));
-  if (have_harmonic) k.harmonic = compress(chroma.harmonic, median(harmonic_sums));
+  KeyScales k;
+  k.plain = median(plain_sums);
+  if (have_harmonic) k.harmonic = median(harmonic_sums);
   return k;
 }
 
@@ -327,24 +323,25 @@ class Segmenter {
   // Cuts are found on the plain reading; a segment's key (fit) is read as analyze_key reads
   // the track's, by whichever of the plain and harmonic readings analyze_key would take
   // (prefer_harmonic). Which frames hold harmony is judged on the chroma; their profiles are
-  // summed from the compressed frames, as analyze_key sums the track's. (The margins above
+  // summed compressed (compress_for_key), as analyze_key sums the track's. (The margins above
   // were measured on plain sums; compressed, tests/eval/key.cpp still keeps all 144 steady
   // tracks in one segment and places the same 3 of 5 modulations.)
-  Segmenter(const ChromaResult& chroma, const KeyFrames& frames, const KeyOptions& options)
+  Segmenter(const ChromaResult& chroma, const KeyScales& scales, const KeyOptions& options)
       : options_(options),
         prefix_(chroma.frames.size() + 1),
         pitched_(chroma.frames.size() + 1, 0.0) {
     const std::size_t n = chroma.frames.size();
-    if (frames.harmonic.size() == n) harmonic_prefix_.resize(n + 1);
+    if (scales.harmonic) harmonic_prefix_.resize(n + 1);
     for (std::size_t f = 0; f < n; ++f) {
       prefix_[f + 1] = prefix_[f];
       pitched_[f + 1] = pitched_[f];
       if (!harmonic_prefix_.empty()) harmonic_prefix_[f + 1] = harmonic_prefix_[f];
       if (!harmonic(chroma.frames[f], options.frame_floor)) continue;
-      for (int c = 0; c < 12; ++c) {
-        prefix_[f + 1][std::size_t(c)] += frames.plain[f][std::size_t(c)];
-        if (!harmonic_prefix_.empty())
-          harmonic_prefix_[f + 1][std::size_t(c)] += frames.harmonic[f][std::size_t(c)];
+      const PitchClassProfile plain = compress_for_key(chroma.frames[f], scales.plain);
+      for (std::size_t c = 0; c < 12; ++c) prefix_[f + 1][c] += plain[c];
+      if (scales.harmonic) {
+        const PitchClassProfile h = compress_for_key(chroma.harmonic[f], *scales.harmonic);
+        for (std::size_t c = 0; c < 12; ++c) harmonic_prefix_[f + 1][c] += h[c];
       }
       pitched_[f + 1] += chroma.frame_seconds;
     }
@@ -416,9 +413,9 @@ class Segmenter {
   std::vector<double> pitched_;
 };
 
-std::vector<KeySegment> key_segments(const ChromaResult& chroma, const KeyFrames& frames,
+std::vector<KeySegment> key_segments(const ChromaResult& chroma, const KeyScales& scales,
                                      const KeyOptions& options, double duration, const Key& whole) {
-  const Segmenter seg(chroma, frames, options);
+  const Segmenter seg(chroma, scales, options);
   const std::size_t n = chroma.frames.size();
   std::vector<std::size_t> cuts;
   seg.split(0, n, cuts);
@@ -482,22 +479,24 @@ KeyAnalysis analyze_key(const ChromaResult& chroma, const KeyOptions& options) {
   // Two readings of the same peaks: the plain profile, and the harmonic one (partials summed
   // back to the notes they could belong to). Each is right where the other is fooled (see
   // key_chroma_options): the harmonic one gives the key when the plain one is unsure.
-  // Both are summed from the compressed frames (compress_for_key).
-  const KeyFrames frames = compressed_frames(chroma, options.frame_floor);
-  const auto summed = [&](const std::vector<PitchClassProfile>& from) {
+  // Both sum the pitched frames compressed (compress_for_key).
+  const KeyScales scales = key_scales(chroma, options.frame_floor);
+  const auto summed = [&](const std::vector<PitchClassProfile>& from, double scale) {
     std::array<double, 12> sum{};  // in double: an hour is some 19000 frames
     for (std::size_t f = 0; f < n; ++f) {
       if (chroma.salience(f) < options.frame_floor) continue;
-      for (std::size_t c = 0; c < 12; ++c) sum[c] += from[f][c];
+      const PitchClassProfile p = compress_for_key(from[f], scale);
+      for (std::size_t c = 0; c < 12; ++c) sum[c] += p[c];
     }
     PitchClassProfile out{};
     for (std::size_t c = 0; c < 12; ++c) out[c] = float(sum[c]);
     return out;
   };
-  const PitchClassProfile plain = summed(frames.plain);
+  const PitchClassProfile plain = summed(chroma.frames, scales.plain);
   auto scores = key_scores(plain, options.profile);
-  if (!frames.harmonic.empty()) {
-    const auto harmonic_scores = key_scores(summed(frames.harmonic), options.profile);
+  if (scales.harmonic) {
+    const auto harmonic_scores =
+        key_scores(summed(chroma.harmonic, *scales.harmonic), options.profile);
     if (prefer_harmonic(scores, harmonic_scores, plain)) {
       scores = harmonic_scores;
       out.harmonic = true;
@@ -514,7 +513,7 @@ KeyAnalysis analyze_key(const ChromaResult& chroma, const KeyOptions& options) {
   est.second_score = scores[std::size_t(order[1])];
   est.confidence = est.score - est.second_score;
 
-  est.segments = key_segments(chroma, frames, options, out.duration, est.key);
+  est.segments = key_segments(chroma, scales, options, out.duration, est.key);
   out.estimate = est;
   return out;
 }

@@ -1,6 +1,7 @@
 #include "libaudio/key.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <initializer_list>
@@ -151,10 +152,22 @@ audio::ChromaResult steady(const audio::PitchClassProfile& plain,
   return r;
 }
 
-// How far the best of a profile's 24 key scores leads the second, as analyze_key reads a
-// steady chroma of it: every frame is `p`, so the median salience is p's sum.
+// The 24 key scores of a steady chroma of `p` as analyze_key reads it: every frame is `p`, so
+// the median salience is p's sum.
+std::array<double, 24> steady_scores(const audio::PitchClassProfile& p) {
+  return audio::key_scores(audio::compress_for_key(p, std::accumulate(p.begin(), p.end(), 0.0)));
+}
+
+// The name of the best of 24 key scores.
+std::string best_key(const std::array<double, 24>& scores) {
+  return audio::Key::from_index(
+             int(std::max_element(scores.begin(), scores.end()) - scores.begin()))
+      .name();
+}
+
+// How far the best of a steady profile's key scores leads the second.
 double lead_of(const audio::PitchClassProfile& p) {
-  auto s = audio::key_scores(audio::compress_for_key(p, std::accumulate(p.begin(), p.end(), 0.0)));
+  auto s = steady_scores(p);
   std::sort(s.begin(), s.end(), std::greater<>());
   return s[0] - s[1];
 }
@@ -265,21 +278,17 @@ TEST(Key, TheHarmonicReadingUndoesAMinorKeyReadAsItsParallelMajor) {
   // unsure G minor stays G minor however sure the harmonic reading is of G major.
   const audio::PitchClassProfile g_minor = scale_profile({7, 9, 10, 0, 2, 3, 6}, {7, 10, 2});
   const audio::PitchClassProfile g_major = scale_profile({7, 9, 11, 0, 2, 4, 6}, {7, 11, 2});
-  const auto best = [](const audio::PitchClassProfile& p) {
-    const auto s =
-        audio::key_scores(audio::compress_for_key(p, std::accumulate(p.begin(), p.end(), 0.0)));
-    return audio::Key::from_index(int(std::max_element(s.begin(), s.end()) - s.begin())).name();
-  };
   audio::PitchClassProfile leaning_major{}, leaning_minor{};
   double least_major = 1, least_minor = 1;
   for (int step = 0; step <= 100; ++step) {
     const audio::PitchClassProfile mixed = blend(g_minor, 1 - step / 100.0f, g_major);
     const double l = lead_of(mixed);
-    if (best(mixed) == "G major" && l < least_major) {
+    const std::string best = best_key(steady_scores(mixed));
+    if (best == "G major" && l < least_major) {
       least_major = l;
       leaning_major = mixed;
     }
-    if (best(mixed) == "G minor" && l < least_minor) {
+    if (best == "G minor" && l < least_minor) {
       least_minor = l;
       leaning_minor = mixed;
     }
@@ -373,9 +382,7 @@ TEST(Key, ALoudLeadDoesNotOutvoteTheHarmony) {
   audio::PitchClassProfile plain_sum{};
   for (const auto& f : r.frames)
     for (int pc = 0; pc < 12; ++pc) plain_sum[pc] += f[pc];
-  const auto s = audio::key_scores(plain_sum);
-  ASSERT_EQ(audio::Key::from_index(int(std::max_element(s.begin(), s.end()) - s.begin())).name(),
-            "F major");
+  ASSERT_EQ(best_key(audio::key_scores(plain_sum)), "F major");
   const auto a = audio::analyze_key(r);
   ASSERT_TRUE(a.estimate.has_value());
   EXPECT_EQ(a.estimate->key.name(), "C major");
